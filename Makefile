@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# lazymm: apply the series to Linux 6.1.y and test it under QEMU.
+# `make help` lists the targets; every script under scripts/ has --help.
+
+ARCH   ?= x86_64
+SCHEME ?= refcount
+MMU    ?=
+KDIR   ?=
+O      ?=
+
+# Our variables must not leak into the kernel's own make, which kunit.py
+# runs below us: MAKEFLAGS would carry O= and ARCH= into it.
+SCRIPT = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL scripts
+KUNIT_OPTS = --arch $(ARCH) --scheme $(SCHEME) $(if $(MMU),--mmu $(MMU)) \
+	$(if $(KDIR),--kdir $(KDIR)) $(if $(O),--build-dir $(O))
+
+.PHONY: help kunit test check deps tree apply unapply clean
+
+help:
+	@echo 'Usage: make <target> [ARCH=x86_64|arm64|powerpc] [MMU=radix|hash]'
+	@echo '                     [SCHEME=refcount|shootdown] [KDIR=dir] [O=dir]'
+	@echo
+	@echo '  kunit    install what is missing, get the tree, apply the series,'
+	@echo '           build and run the KUnit suites under QEMU (4 vCPUs)'
+	@echo '  test     everything CI checks; ends with "N passed, N failed"'
+	@echo '  check    only the host-side tests of the scripts (seconds)'
+	@echo '  deps     install the Debian packages (or print the apt-get line)'
+	@echo '  tree     extract Debian linux-source-6.1 into ~/.cache/lazymm'
+	@echo '  apply    apply the series to KDIR (quilt, or git am in a git tree)'
+	@echo '  unapply  remove it from KDIR again'
+	@echo '  clean    remove results/ (build dirs live in ~/.cache/lazymm)'
+
+kunit:
+	@$(SCRIPT)/kunit.sh $(KUNIT_OPTS)
+
+test:
+	@$(SCRIPT)/test.sh $(if $(KDIR),--kdir $(KDIR))
+
+check:
+	@$(SCRIPT)/test.sh --host-only
+
+deps:
+	@$(SCRIPT)/deps.sh $(if $(filter command line,$(origin ARCH)),$(ARCH))
+
+tree:
+	@$(SCRIPT)/get-tree.sh
+
+apply unapply:
+	@test -n "$(KDIR)" || { echo 'lazymm: make $@ needs KDIR=/path/to/linux-6.1.y' >&2; exit 1; }
+	@$(SCRIPT)/$@.sh $(KDIR)
+
+clean:
+	rm -rf results

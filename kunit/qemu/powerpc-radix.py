@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0
+# kunit.py --qemu_config for 64-bit little-endian pseries on POWER9, radix MMU.
+# Both MMUs use the same kernel; disable_radix makes it boot hash.
+from ..qemu_config import QemuArchParams
+
+QEMU_ARCH = QemuArchParams(linux_arch='powerpc',
+			   kconfig='''
+CONFIG_PPC64=y
+CONFIG_PPC_BOOK3S_64=y
+CONFIG_CPU_LITTLE_ENDIAN=y
+CONFIG_PPC_PSERIES=y
+CONFIG_PPC_RADIX_MMU=y
+CONFIG_PPC_64S_HASH_MMU=y
+CONFIG_HVC_CONSOLE=y
+CONFIG_SMP=y''',
+			   qemu_arch='ppc64',
+			   kernel_path='vmlinux',
+			   kernel_command_line='console=hvc0',
+			   extra_qemu_params=['-machine', 'pseries', '-cpu', 'power9',
+					      '-smp', '4'])

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Apply the lazymm series to a Linux 6.1.y tree: with quilt to a plain tree,
+# with git am (one commit per patch, for git bisect) to a git tree.
+#
+# Usage: scripts/apply.sh KDIR
+# All or nothing: if any patch fails, or the run is interrupted, the tree is
+# left exactly as it was.  Running it again on a tree that has this series is
+# a no-op; on a tree with an older version of it, the old one is replaced.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tree-state.sh"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,10p' "$0"
+}
+
+# first_failure LOG: "PATCH: FILE" for the first patch that failed, from
+# quilt's or git am's output.
+first_failure() {
+	awk '
+		/^Applying patch / { p = $3; sub(/^.*\//, "", p) }
+		/^Applying: / { p = substr($0, 11) }
+		/^patching file / { f = $3 }
+		/^error: patch failed: / { split($4, a, ":"); f = a[1] }
+		/^error: .*: (already exists|does not exist) in / { f = $2; sub(/:$/, "", f) }
+		/^Patch failed at / { p = substr($0, 17) }
+		/FAILED|does not apply|^error:/ && p != "" && !done {
+			fail = p; file = f; done = 1
+		}
+		/^Patch failed at / { fail = p }
+		END { if (fail != "") printf "%s (file %s)\n", fail, file != "" ? file : "?" }' "$1"
+}
+
+# check_touched_files_clean KDIR: refuse to apply over uncommitted changes.
+check_touched_files_clean() {
+	local dirty
+	# shellcheck disable=SC2046 # one argument per file is wanted
+	dirty=$(git -C "$1" status --porcelain --untracked-files=all -- $(series_files) |
+		cut -c4- | tr '\n' ' ')
+	[ -z "$dirty" ] ||
+		die "KDIR=$1 has uncommitted changes in files the series touches: ${dirty% }; commit or stash them first"
+}
+
+# git_series_applied KDIR: is this very series what refs/lazymm marks at HEAD?
+git_series_applied() {
+	local st
+	st=$(git_state_dir "$1")
+	[ "$(cat "$st/id" 2>/dev/null)" = "$(series_id)" ] &&
+		[ "$(git -C "$1" rev-parse -q --verify refs/lazymm/applied)" = \
+		  "$(git -C "$1" rev-parse HEAD)" ]
+}
+
+apply_git() {
+	local kdir=$1 st log base
+	st=$(git_state_dir "$kdir")
+	git_recover "$kdir"
+	git_op_in_progress "$kdir" &&
+		die "KDIR=$kdir has a git am, rebase or merge in progress; finish or abort it first"
+	if git_series_applied "$kdir"; then
+		note "series already applied in $kdir; nothing to do"
+		return 0
+	fi
+	if git -C "$kdir" rev-parse -q --verify refs/lazymm/applied >/dev/null; then
+		"$LAZYMM_TOP/scripts/unapply.sh" "$kdir"
+	fi
+	check_touched_files_clean "$kdir"
+
+	base=$(git -C "$kdir" rev-parse HEAD)
+	mkdir -p "$st"
+	log=$(mktemp)
+	touch "$st/applying"
+	trap 'git_recover "$kdir"; rm -f "$log"; exit 130' INT TERM
+	# Commit as the user; if git knows no user, as lazymm.
+	git -C "$kdir" config user.email >/dev/null ||
+		export GIT_COMMITTER_NAME=lazymm GIT_COMMITTER_EMAIL=lazymm@localhost
+	if [ -n "$(series_patches)" ] &&
+	   ! (cd "$LAZYMM_TOP/patches" && git -C "$kdir" am \
+		$(series_patches | sed "s|^|$LAZYMM_TOP/patches/|")) >"$log" 2>&1; then
+		git -C "$kdir" am --abort
+		rm -f "$st/applying"
+		sed 's/^/  /' "$log" >&2
+		die "patch $(first_failure "$log") does not apply to KDIR=$kdir; tree left as it was"
+	fi
+	rm -f "$log"
+	git -C "$kdir" update-ref refs/lazymm/base "$base"
+	git -C "$kdir" update-ref refs/lazymm/applied HEAD
+	series_id >"$st/id"
+	rm -f "$st/applying"
+	trap - INT TERM
+	note "applied $(series_patches | wc -l) patches to $kdir as commits on $(git -C "$kdir" rev-parse --short "$base")"
+}
+
+# dry_run_plain KDIR: push the series onto a scratch copy of the files it
+# touches; on failure name the first patch and file, and never touch KDIR.
+dry_run_plain() {
+	local kdir=$1 scratch log f
+	scratch=$(mktemp -d)
+	log=$scratch.log
+	while read -r f; do
+		[ ! -e "$kdir/$f" ] || install -D -m 644 "$kdir/$f" "$scratch/$f"
+	done < <(series_files)
+	mkdir -p "$scratch/.lazymm"
+	cp -r "$LAZYMM_TOP/patches" "$scratch/.lazymm/patches"
+	if ! quilt_in "$scratch" push -a >"$log" 2>&1; then
+		sed 's/^/  /' "$log" >&2
+		f=$(first_failure "$log")
+		rm -rf "$scratch" "$log"
+		die "patch $f does not apply to KDIR=$kdir; tree left as it was"
+	fi
+	rm -rf "$scratch" "$log"
+}
+
+apply_plain() {
+	local kdir=$1 st=$1/.lazymm log
+	plain_recover "$kdir"
+	if [ -d "$kdir/.pc" ] && [ ! -d "$st" ]; then
+		die "KDIR=$kdir has a quilt stack of its own (.pc/); pop it with 'quilt pop -a' first"
+	fi
+	if [ "$(cat "$st/id" 2>/dev/null)" = "$(series_id)" ]; then
+		note "series already applied in $kdir; nothing to do"
+		return 0
+	fi
+	[ ! -d "$st" ] || "$LAZYMM_TOP/scripts/unapply.sh" "$kdir"
+	if [ -n "$(series_patches)" ]; then dry_run_plain "$kdir"; fi
+
+	mkdir -p "$st"
+	touch "$st/applying"
+	trap 'plain_restore_preimage "$kdir"; exit 130' INT TERM
+	plain_save_preimage "$kdir"
+	cp -r "$LAZYMM_TOP/patches" "$st/patches"
+	if [ -n "$(series_patches)" ]; then
+		log=$(mktemp)
+		if ! quilt_in "$kdir" push -a >"$log" 2>&1; then
+			plain_restore_preimage "$kdir"
+			sed 's/^/  /' "$log" >&2
+			die "patch $(first_failure "$log") does not apply to KDIR=$kdir; tree left as it was"
+		fi
+		rm -f "$log"
+	fi
+	series_id >"$st/id"
+	rm -f "$st/applying" "$st/pre.tar" "$st/absent"
+	trap - INT TERM
+	note "applied $(series_patches | wc -l) patches to $kdir with quilt"
+}
+
+main() {
+	case ${1:-} in
+	-h|--help) usage; exit 0 ;;
+	"") usage >&2; exit 1 ;;
+	esac
+	local kdir
+	kdir=$(cd "$1" 2>/dev/null && pwd) ||
+		die "KDIR=$1 does not exist; point KDIR at a Linux 6.1.y tree"
+	check_kdir "$kdir"
+	if is_git_tree "$kdir"; then
+		apply_git "$kdir"
+	else
+		command -v quilt >/dev/null ||
+			die "quilt is missing; install it with: sudo apt-get install quilt"
+		apply_plain "$kdir"
+	fi
+}
+
+main "$@"

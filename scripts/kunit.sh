@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build a kernel with the lazymm series and run its KUnit suites under QEMU
+# (4 vCPUs, TCG) through the tree's own tools/testing/kunit/kunit.py.
+#
+# Usage: scripts/kunit.sh [options] [-- kunit.py options]
+#   --arch ARCH      x86_64 (default), arm64, powerpc
+#   --mmu MMU        powerpc only: radix (default) or hash
+#   --scheme SCHEME  refcount (default) or shootdown: a kconfig/ fragment
+#   --kdir DIR       a Linux 6.1.y tree (default: Debian's linux-source-6.1,
+#                    extracted under ~/.cache/lazymm); the series is applied
+#   --build-dir DIR  O= dir (default: ~/.cache/lazymm/build/ARCH-SCHEME)
+#   --no-deps        do not check for (or install) Debian packages
+#   --run-dir DIR    where this run's results go (default: a new
+#                    results/<date>-<target>-<scheme>/)
+# The run dir keeps kunit.cmd (the exact command), console.log, kunit.json,
+# the .config, and counts ("passed failed skipped").
+# Exit: 0 all cases passed, 1 a failure, 77 the tree lacks SCHEME's options.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,19p' "$0"
+}
+
+arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--arch) arch=${2:?--arch needs a value}; shift ;;
+	--mmu) mmu=${2:?--mmu needs a value}; shift ;;
+	--scheme) scheme=${2:?--scheme needs a value}; shift ;;
+	--kdir) kdir=${2:?--kdir needs a value}; shift ;;
+	--build-dir) build_dir=${2:?--build-dir needs a value}; shift ;;
+	--no-deps) deps=0 ;;
+	--run-dir) res=${2:?--run-dir needs a value}; shift ;;
+	--) shift; break ;;
+	*) die "unknown option $1; see $0 --help" ;;
+	esac
+	shift
+done
+
+# Bad choices fail before anything slow happens.
+load_arch "$arch" "$mmu"
+fragment=$(scheme_fragment "$scheme")
+[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
+
+[ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
+kdir=$(cd "$kdir" 2>/dev/null && pwd) ||
+	die "KDIR=$kdir does not exist; point KDIR at a Linux 6.1.y tree"
+check_kdir "$kdir"
+[ ! -f "$kdir/.config" ] ||
+	die "KDIR=$kdir has an in-tree build (.config) and kunit.py builds with O=; use a clean tree or run 'make mrproper' there"
+"$LAZYMM_TOP/scripts/apply.sh" "$kdir"
+
+missing=$(fragment_missing_symbols "$kdir" "$fragment" | tr '\n' ' ')
+if [ -n "$missing" ]; then
+	note "SCHEME=$scheme needs ${missing% } and KDIR=$kdir does not define it (the series does not provide it yet); skipped"
+	exit 77
+fi
+
+build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$scheme}
+mkdir -p "$build_dir" "$LAZYMM_CACHE/ccache"
+build_dir=$(cd "$build_dir" && pwd)
+export CCACHE_DIR=${CCACHE_DIR:-$LAZYMM_CACHE/ccache}
+ccache --max-size=8G >/dev/null
+
+res=${res:-$LAZYMM_RESULTS/$(date +%Y%m%d-%H%M%S)-$TARGET-$scheme}
+mkdir -p "$res"
+res=$(cd "$res" && pwd)
+
+cmd=(python3 "$kdir/tools/testing/kunit/kunit.py" run
+	--build_dir "$build_dir"
+	--qemu_config "$LAZYMM_TOP/kunit/qemu/$TARGET.py"
+	--kunitconfig "$LAZYMM_TOP/kunit/lazymm.kunitconfig"
+	--kunitconfig "$fragment"
+	--make_options "CC=ccache ${CROSS_COMPILE}gcc"
+	--timeout 900
+	--json "$res/kunit.json")
+[ -z "$CROSS_COMPILE" ] || cmd+=(--cross_compile "$CROSS_COMPILE")
+cmd+=("$@")
+printf '%q ' "${cmd[@]}" >"$res/kunit.cmd"
+echo >>"$res/kunit.cmd"
+rm -f "$build_dir/test.log"
+
+note "KUnit on $TARGET, SCHEME=$scheme: results in $res"
+status=0
+run "${cmd[@]}" 2>&1 | tee "$res/kunit.out" || status=$?
+[ ! -f "$build_dir/test.log" ] || cp "$build_dir/test.log" "$res/console.log"
+[ ! -f "$build_dir/.config" ] || cp "$build_dir/.config" "$res/config"
+
+# The checks this run counts: every KUnit case, plus the 4-CPU boot.
+read -r passed failed skipped < <("$LAZYMM_TOP/scripts/kunit-summary.py" \
+	"$res/kunit.json" 2>/dev/null | head -n 1) || true
+passed=${passed:-0} failed=${failed:-0} skipped=${skipped:-0}
+"$LAZYMM_TOP/scripts/kunit-summary.py" "$res/kunit.json" 2>/dev/null |
+	tail -n +2 | sed 's/^/  /' >&2 || true
+if [ $((passed + failed + skipped)) = 0 ]; then
+	note "no KUnit case ran; see $res/kunit.out and $res/console.log"
+	failed=$((failed + 1))
+fi
+if grep -q 'smp: Brought up 1 node, 4 CPUs' "$res/console.log" 2>/dev/null; then
+	passed=$((passed + 1))
+else
+	note "the guest did not bring up 4 CPUs; see $res/console.log"
+	failed=$((failed + 1))
+fi
+[ "$status" = 0 ] || [ "$failed" != 0 ] || {
+	note "kunit.py exited $status; see $res/kunit.out"
+	failed=$((failed + 1))
+}
+echo "$passed $failed $skipped" >"$res/counts"
+echo "kunit $TARGET/$scheme: $passed passed, $failed failed, $skipped skipped ($res)"
+[ "$failed" = 0 ]

@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the lazymm scripts.  Source it; it defines functions and
+# the defaults every script agrees on, and runs nothing.
+
+# Where the clone is, whatever directory the caller ran from.
+LAZYMM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Build dirs, ccache, the default tree and results live outside the clone.
+LAZYMM_CACHE=${LAZYMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lazymm}
+LAZYMM_DEFAULT_KDIR=$LAZYMM_CACHE/linux-6.1.y
+LAZYMM_RESULTS=${LAZYMM_RESULTS:-$LAZYMM_TOP/results}
+
+# die msg...: print "lazymm: msg" on stderr and exit 1.  Messages are one
+# line: the cause, then what to do about it.
+die() {
+	echo "lazymm: $*" >&2
+	exit 1
+}
+
+# note msg...: progress on stderr, so stdout stays machine-readable.
+note() {
+	echo "lazymm: $*" >&2
+}
+
+# run cmd...: print the exact command, then run it, so any step can be
+# repeated by hand.
+run() {
+	echo "+ $*" >&2
+	"$@"
+}
+
+# known_archs: the ARCH values there is a data file for.
+known_archs() {
+	local f
+	for f in "$LAZYMM_TOP"/kunit/arch/*.conf; do
+		basename "$f" .conf
+	done
+}
+
+# load_arch ARCH [MMU]: read kunit/arch/ARCH.conf and check MMU against it.
+# Sets CROSS_COMPILE, PACKAGES, MMUS, MMU and TARGET (arch, or arch-mmu).
+load_arch() {
+	local arch=$1 mmu=${2:-}
+	local conf=$LAZYMM_TOP/kunit/arch/$arch.conf
+
+	[ -f "$conf" ] ||
+		die "unknown ARCH=$arch; use one of: $(echo $(known_archs))"
+	CROSS_COMPILE= PACKAGES= MMUS=
+	# shellcheck source=/dev/null
+	. "$conf"
+	if [ -z "$MMUS" ]; then
+		[ -z "$mmu" ] ||
+			die "MMU=$mmu is not a choice on ARCH=$arch; drop MMU= (only powerpc has one)"
+		MMU=
+		TARGET=$arch
+		return
+	fi
+	[ -n "$mmu" ] || mmu=${MMUS%% *}
+	case " $MMUS " in
+	*" $mmu "*) ;;
+	*) die "unknown MMU=$mmu for ARCH=$arch; use one of: $MMUS" ;;
+	esac
+	MMU=$mmu
+	TARGET=$arch-$mmu
+}
+
+# known_schemes: the SCHEME values there is a kconfig fragment for.
+known_schemes() {
+	local f
+	for f in "$LAZYMM_TOP"/kconfig/scheme-*.config; do
+		f=$(basename "$f" .config)
+		echo "${f#scheme-}"
+	done
+}
+
+# scheme_fragment SCHEME: path of the fragment, or die naming the choices.
+scheme_fragment() {
+	local f=$LAZYMM_TOP/kconfig/scheme-$1.config
+
+	[ -f "$f" ] ||
+		die "unknown SCHEME=$1; use one of: $(echo $(known_schemes))"
+	echo "$f"
+}
+
+# kconfig_symbol_defined KDIR SYM: does any Kconfig file in KDIR define SYM?
+kconfig_symbol_defined() {
+	grep -rqsE --include='Kconfig*' "^[[:space:]]*(menu)?config[[:space:]]+$2\$" "$1"
+}
+
+# fragment_missing_symbols KDIR FRAGMENT: print the symbols the fragment sets
+# to y or m that KDIR does not define.  A scheme whose symbols are missing is
+# one the tree (the series, as far as it has got) does not provide yet.
+fragment_missing_symbols() {
+	local sym
+	sed -nE 's/^CONFIG_([A-Za-z0-9_]+)=[ym]$/\1/p' "$2" | while read -r sym; do
+		kconfig_symbol_defined "$1" "$sym" || echo "$sym"
+	done
+}
+
+# kernel_version KDIR: "VERSION.PATCHLEVEL.SUBLEVEL" from KDIR/Makefile.
+kernel_version() {
+	awk -F' *= *' '
+		$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
+		$1 == "SUBLEVEL" { s = $2 }
+		END { if (v != "") printf "%s.%s.%s\n", v, p, s }' "$1/Makefile" 2>/dev/null
+}
+
+# check_kdir KDIR: die unless KDIR is a Linux 6.1.y source tree.
+check_kdir() {
+	local kdir=$1 ver
+
+	[ -d "$kdir" ] ||
+		die "KDIR=$kdir does not exist; point KDIR at a Linux 6.1.y tree or leave it unset for the default"
+	ver=$(kernel_version "$kdir")
+	[ -n "$ver" ] && [ -f "$kdir/Kconfig" ] && [ -d "$kdir/kernel" ] ||
+		die "KDIR=$kdir is not a Linux source tree (no top-level Makefile with VERSION); point KDIR at a 6.1.y tree"
+	case $ver in
+	6.1.*) ;;
+	*) die "KDIR=$kdir is Linux $ver, not 6.1.y; lazymm is written against 6.1 LTS, use a 6.1.y tree" ;;
+	esac
+}
+
+# series_patches: the patch files named in patches/series, in order.
+series_patches() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' \
+		"$LAZYMM_TOP/patches/series" | awk '{ print $1 }'
+}
+
+# series_id: a hash of the series file and every patch it names; it changes
+# whenever the series does, so an applied tree knows whether it is current.
+series_id() {
+	local p
+	{
+		cat "$LAZYMM_TOP/patches/series"
+		for p in $(series_patches); do
+			cat "$LAZYMM_TOP/patches/$p"
+		done
+	} | sha256sum | cut -c1-16
+}
+
+# series_files: every file the series touches, relative to the tree top.
+series_files() {
+	local p
+	for p in $(series_patches); do
+		sed -nE 's@^diff --git a/([^ ]+) b/([^ ]+)$@\1\n\2@p' \
+			"$LAZYMM_TOP/patches/$p"
+	done | sort -u
+}
+
+# is_git_tree DIR: is DIR the top of a git work tree?
+is_git_tree() {
+	local top
+	top=$(git -C "$1" rev-parse --show-toplevel 2>/dev/null) || return 1
+	[ "$(cd "$top" && pwd -P)" = "$(cd "$1" && pwd -P)" ]
+}

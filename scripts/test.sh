@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Everything CI checks: the host-side tests of the scripts, then the KUnit
+# matrix of kunit/matrix.  Ends with one line "N passed, N failed[, N skipped]"
+# summing every check it ran.
+#
+# Usage: scripts/test.sh [--host-only] [--kdir DIR]
+#   --host-only  only the host-side tests (no kernel build, a few seconds)
+#   --kdir DIR   run the matrix on this 6.1.y tree instead of the default
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,10p' "$0"
+}
+
+host_only=0 kdir_opt=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--host-only) host_only=1 ;;
+	--kdir) kdir_opt=(--kdir "${2:?--kdir needs a value}"); shift ;;
+	*) die "unknown option $1; see $0 --help" ;;
+	esac
+	shift
+done
+
+passed=0 failed=0 skipped=0
+# add P F S: add one part's counts to the totals.
+add() {
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+}
+
+# run_host_tests: the scripts' own tests, on fixture trees.
+run_host_tests() {
+	local counts
+	counts=$(mktemp)
+	python3 "$LAZYMM_TOP/tests/host_test.py" --counts "$counts" || true
+	# shellcheck disable=SC2046
+	add $(cat "$counts" 2>/dev/null || echo 0 1 0)
+	rm -f "$counts"
+}
+
+# run_kunit_matrix: one scripts/kunit.sh per line of kunit/matrix.
+run_kunit_matrix() {
+	local arch mmu scheme rc run stamp
+	stamp=$(date +%Y%m%d-%H%M%S)
+	"$LAZYMM_TOP/scripts/deps.sh"
+	while read -r arch mmu scheme; do
+		[ "$mmu" != - ] || mmu=
+		run=$LAZYMM_RESULTS/test-$stamp/$arch${mmu:+-$mmu}-$scheme
+		rc=0
+		"$LAZYMM_TOP/scripts/kunit.sh" --no-deps --arch "$arch" \
+			${mmu:+--mmu "$mmu"} --scheme "$scheme" --run-dir "$run" \
+			"${kdir_opt[@]}" </dev/null || rc=$?
+		if [ $rc = 77 ]; then
+			add 0 0 1
+		else
+			# A run that died before counting anything is one failure.
+			# shellcheck disable=SC2046
+			add $(cat "$run/counts" 2>/dev/null || echo 0 1 0)
+		fi
+	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAZYMM_TOP/kunit/matrix")
+}
+
+start=$(date +%s)
+run_host_tests
+[ $host_only = 1 ] || run_kunit_matrix
+note "make test took $(($(date +%s) - start)) s"
+line="$passed passed, $failed failed"
+[ $skipped = 0 ] || line="$line, $skipped skipped"
+echo "$line"
+[ $failed = 0 ]
