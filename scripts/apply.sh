@@ -19,17 +19,21 @@ usage() {
 # quilt's or git am's output.
 first_failure() {
 	awk '
-		/^Applying patch / { p = $3; sub(/^.*\//, "", p) }
-		/^Applying: / { p = substr($0, 11) }
+		# quilt: the file is the last one patched before a hunk failed.
 		/^patching file / { f = $3 }
-		/^error: patch failed: / { split($4, a, ":"); f = a[1] }
-		/^error: .*: (already exists|does not exist) in / { f = $2; sub(/:$/, "", f) }
-		/^Patch failed at / { p = substr($0, 17) }
-		/FAILED|does not apply|^error:/ && p != "" && !done {
-			fail = p; file = f; done = 1
+		/FAILED|^can.t find file/ && qf == "" { qf = f }
+		/^Patch .* does not apply/ && qp == "" { qp = $2; sub(/^.*\//, "", qp) }
+		# git am: error lines may come before or after "Patch failed".
+		/^Patch failed at / { gp = substr($0, 17) }
+		/^error: patch failed: / && gf == "" { gf = $4; sub(/:[0-9]+$/, "", gf) }
+		/^error: .*: (already exists|does not exist) in/ && gf == "" {
+			gf = $2; sub(/:$/, "", gf)
 		}
-		/^Patch failed at / { fail = p }
-		END { if (fail != "") printf "%s (file %s)\n", fail, file != "" ? file : "?" }' "$1"
+		END {
+			if (gp != "") printf "%s (file %s)\n", gp, gf != "" ? gf : "?"
+			else if (qp != "") printf "%s (file %s)\n", qp, qf != "" ? qf : "?"
+			else print "?"
+		}' "$1"
 }
 
 # check_touched_files_clean KDIR: refuse to apply over uncommitted changes.

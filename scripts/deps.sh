@@ -56,7 +56,7 @@ main() {
 	# A new machine may never have fetched the package lists.
 	# shellcheck disable=SC2086
 	if ! DEBIAN_FRONTEND=noninteractive run apt-get install -y --no-install-recommends $missing; then
-		run apt-get update
+		run apt-get update || true
 		DEBIAN_FRONTEND=noninteractive run apt-get install -y --no-install-recommends $missing ||
 			die "apt-get could not install $missing; see its message above"
 	fi

@@ -101,7 +101,8 @@ kernel_version() {
 	awk -F' *= *' '
 		$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
 		$1 == "SUBLEVEL" { s = $2 }
-		END { if (v != "") printf "%s.%s.%s\n", v, p, s }' "$1/Makefile" 2>/dev/null
+		END { if (v != "") printf "%s.%s.%s\n", v, p, s }' "$1/Makefile" 2>/dev/null ||
+		true
 }
 
 # check_kdir KDIR: die unless KDIR is a Linux 6.1.y source tree.

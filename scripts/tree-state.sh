@@ -59,16 +59,17 @@ git_recover() {
 	st=$(git_state_dir "$1")
 	[ -f "$st/applying" ] || return 0
 	note "an earlier apply in $1 was interrupted; aborting its git am"
-	[ ! -d "$(git -C "$1" rev-parse --git-path rebase-apply)" ] ||
+	[ ! -d "$(git -C "$1" rev-parse --absolute-git-dir)/rebase-apply" ] ||
 		git -C "$1" am --abort
 	rm -f "$st/applying"
 }
 
 # git_op_in_progress KDIR: is a git am, rebase, merge or bisect under way?
 git_op_in_progress() {
-	local p
+	local p gitdir
+	gitdir=$(git -C "$1" rev-parse --absolute-git-dir)
 	for p in rebase-apply rebase-merge MERGE_HEAD CHERRY_PICK_HEAD; do
-		[ ! -e "$(git -C "$1" rev-parse --git-path "$p")" ] || return 0
+		[ ! -e "$gitdir/$p" ] || return 0
 	done
 	return 1
 }

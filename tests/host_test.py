@@ -1,0 +1,589 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Host-side tests of the lazymm scripts: no kernel build, no network.
+
+Usage: tests/host_test.py [--counts FILE] [-v] [unittest options]
+
+Each test copies the scripts and data into a scratch "clone" with a small
+synthetic series, made with git format-patch against a small kernel-like
+fixture tree, and runs the scripts there as a user would.  --counts writes
+"passed failed skipped" to FILE for scripts/test.sh.
+"""
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# The fixture kernel: what the scripts look at, and files for patches to touch.
+FIXTURE_FILES = {
+    'Makefile': 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 99\nEXTRAVERSION =\n',
+    'Kconfig': 'source "mm/Kconfig"\n',
+    'mm/Kconfig': 'config MMU\n\tdef_bool y\n',
+    'kernel/fork.c': ''.join(f'int fork_line_{i};\n' for i in range(40)),
+    'kernel/sched/core.c': ''.join(f'int core_line_{i};\n' for i in range(40)),
+    'include/linux/sched/mm.h': ''.join(f'/* mm {i} */\n' for i in range(20)),
+}
+
+GIT_ENV = {
+    'GIT_AUTHOR_NAME': 'lazymm', 'GIT_AUTHOR_EMAIL': 'lazymm@localhost',
+    'GIT_COMMITTER_NAME': 'lazymm', 'GIT_COMMITTER_EMAIL': 'lazymm@localhost',
+    'GIT_CONFIG_NOSYSTEM': '1',
+}
+
+
+def sh(cmd, cwd=None, env=None, check=True):
+    """Run cmd (a list); return CompletedProcess with text output."""
+    full_env = dict(os.environ, **GIT_ENV)
+    if env:
+        full_env.update(env)
+    return subprocess.run(cmd, cwd=cwd, env=full_env, check=check, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def tree_digest(root):
+    """A hash of every file's path and content below root (.git excluded)."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in sorted(os.walk(root)):
+        dirnames[:] = sorted(d for d in dirnames if d != '.git')
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            h.update(os.path.relpath(path, root).encode())
+            with open(path, 'rb') as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def make_fixture_tree(root):
+    for rel, text in FIXTURE_FILES.items():
+        write(os.path.join(root, rel), text)
+
+
+def replace_line(path, old, new):
+    with open(path) as f:
+        text = f.read()
+    assert old in text, (path, old)
+    write(path, text.replace(old, new, 1))
+
+
+class Fixture(unittest.TestCase):
+    """A scratch clone (scripts + data + a 3-patch series) and trees."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix='lazymm-test.')
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.top = os.path.join(self.tmp, 'clone')
+        for d in ('scripts', 'kunit', 'kconfig'):
+            shutil.copytree(os.path.join(TOP, d), os.path.join(self.top, d))
+        os.makedirs(os.path.join(self.top, 'patches'))
+        self.env = {'LAZYMM_CACHE': os.path.join(self.tmp, 'cache'),
+                    'LAZYMM_RESULTS': os.path.join(self.tmp, 'results')}
+        self.make_series()
+
+    def make_series(self):
+        """Three patches made with git format-patch on a fixture tree."""
+        src = os.path.join(self.tmp, 'series-src')
+        make_fixture_tree(src)
+        sh(['git', 'init', '-q'], cwd=src)
+        sh(['git', 'add', '-A'], cwd=src)
+        sh(['git', 'commit', '-qm', 'base'], cwd=src)
+        edits = [
+            ('lazy tlb: add helpers', 'include/linux/sched/mm.h',
+             '/* mm 5 */', '/* mm 5: lazy helpers */'),
+            ('sched: use the helpers', 'kernel/sched/core.c',
+             'int core_line_10;', 'int core_line_10_lazy;'),
+            ('fork: new file and an edit', 'kernel/fork.c',
+             'int fork_line_30;', 'int fork_line_30_lazy;'),
+        ]
+        for subject, rel, old, new in edits:
+            replace_line(os.path.join(src, rel), old, new)
+            if rel == 'kernel/fork.c':
+                write(os.path.join(src, 'kernel/lazy_tlb.c'), 'int lazy;\n')
+            sh(['git', 'add', '-A'], cwd=src)
+            sh(['git', 'commit', '-qm', subject], cwd=src)
+        out = sh(['git', 'format-patch', '-q', '-o',
+                  os.path.join(self.top, 'patches'), 'HEAD~3'], cwd=src)
+        del out
+        names = sorted(n for n in os.listdir(os.path.join(self.top, 'patches'))
+                       if n.endswith('.patch'))
+        write(os.path.join(self.top, 'patches', 'series'),
+              '# fixture series\n' + ''.join(n + '\n' for n in names))
+        self.patches = names
+
+    def new_tree(self, name='linux', git=False):
+        root = os.path.join(self.tmp, name)
+        make_fixture_tree(root)
+        if git:
+            sh(['git', 'init', '-q'], cwd=root)
+            sh(['git', 'add', '-A'], cwd=root)
+            sh(['git', 'commit', '-qm', 'Linux 6.1.99'], cwd=root)
+        return root
+
+    def script(self, name, *args, env=None, check=False):
+        e = dict(self.env)
+        if env:
+            e.update(env)
+        return sh([os.path.join(self.top, 'scripts', name)] + list(args),
+                  env=e, check=check)
+
+    def assertFailsWith(self, proc, *words):
+        """Exit 1, and a one-line 'lazymm: ...' cause naming each word."""
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        last = proc.stderr.strip().splitlines()[-1]
+        self.assertTrue(last.startswith('lazymm: '), last)
+        for w in words:
+            self.assertIn(w, last)
+
+    def break_patch(self, index):
+        """Make patch #index expect a line the tree does not have."""
+        path = os.path.join(self.top, 'patches', self.patches[index])
+        with open(path) as f:
+            text = f.read()
+        write(path, text.replace(' int core_line_9;', ' int core_line_9x;')
+              .replace(' int fork_line_29;', ' int fork_line_29x;'))
+
+    def read(self, root, rel):
+        with open(os.path.join(root, rel)) as f:
+            return f.read()
+
+
+class PlainTreeTest(Fixture):
+    """make apply / unapply on a plain (quilt) tree."""
+
+    def test_apply_then_unapply_restores_tree(self):
+        kdir = self.new_tree()
+        before = tree_digest(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('core_line_10_lazy', self.read(kdir, 'kernel/sched/core.c'))
+        self.assertTrue(os.path.exists(os.path.join(kdir, 'kernel/lazy_tlb.c')))
+        r = self.script('unapply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(tree_digest(kdir), before)
+
+    def test_reapply_is_a_noop(self):
+        kdir = self.new_tree()
+        self.script('apply.sh', kdir, check=True)
+        applied = tree_digest(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('already applied', r.stderr)
+        self.assertEqual(tree_digest(kdir), applied)
+
+    def test_failed_patch_named_and_tree_untouched(self):
+        kdir = self.new_tree()
+        self.break_patch(1)
+        before = tree_digest(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, self.patches[1], 'kernel/sched/core.c',
+                             'left as it was')
+        self.assertEqual(tree_digest(kdir), before)
+
+    def test_changed_series_replaces_old_version(self):
+        kdir = self.new_tree()
+        self.script('apply.sh', kdir, check=True)
+        path = os.path.join(self.top, 'patches', self.patches[0])
+        write(path, self.read(self.top, 'patches/' + self.patches[0])
+              .replace('lazy helpers */', 'lazy helpers v2 */'))
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('lazy helpers v2', self.read(kdir, 'include/linux/sched/mm.h'))
+        self.script('unapply.sh', kdir, check=True)
+        self.assertEqual(tree_digest(kdir),
+                         tree_digest(self.new_tree('pristine')))
+
+    def test_unapply_refuses_to_lose_user_edits(self):
+        kdir = self.new_tree()
+        self.script('apply.sh', kdir, check=True)
+        replace_line(os.path.join(kdir, 'kernel/sched/core.c'),
+                     'core_line_10_lazy', 'core_line_10_mine')
+        r = self.script('unapply.sh', kdir)
+        self.assertFailsWith(r, 'changes on top of the series')
+        self.assertIn('core_line_10_mine', self.read(kdir, 'kernel/sched/core.c'))
+
+    def test_foreign_quilt_stack_refused(self):
+        kdir = self.new_tree()
+        os.makedirs(os.path.join(kdir, '.pc'))
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, 'quilt stack of its own')
+
+    def test_unapply_when_not_applied_is_a_noop(self):
+        kdir = self.new_tree()
+        r = self.script('unapply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('not applied', r.stderr)
+
+
+class BadTreeTest(Fixture):
+    """KDIR that is not a 6.1.y kernel tree."""
+
+    def test_wrong_version(self):
+        kdir = self.new_tree()
+        write(os.path.join(kdir, 'Makefile'),
+              'VERSION = 5\nPATCHLEVEL = 15\nSUBLEVEL = 3\n')
+        before = tree_digest(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, 'is Linux 5.15.3, not 6.1.y')
+        self.assertEqual(tree_digest(kdir), before)
+
+    def test_not_a_kernel_tree(self):
+        kdir = os.path.join(self.tmp, 'empty')
+        os.makedirs(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, 'not a Linux source tree')
+        self.assertEqual(os.listdir(kdir), [])
+
+    def test_missing_dir(self):
+        r = self.script('apply.sh', os.path.join(self.tmp, 'nope'))
+        self.assertFailsWith(r, 'does not exist')
+
+    def test_kunit_refuses_wrong_version_before_building(self):
+        kdir = self.new_tree()
+        write(os.path.join(kdir, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 6\n'
+              'SUBLEVEL = 1\n')
+        r = self.script('kunit.sh', '--no-deps', '--kdir', kdir)
+        self.assertFailsWith(r, 'not 6.1.y')
+
+    def test_kunit_refuses_in_tree_build(self):
+        kdir = self.new_tree()
+        write(os.path.join(kdir, '.config'), 'CONFIG_MMU=y\n')
+        r = self.script('kunit.sh', '--no-deps', '--kdir', kdir)
+        self.assertFailsWith(r, 'in-tree build', 'mrproper')
+
+
+class GitTreeTest(Fixture):
+    """make apply / unapply on a git tree: one commit per patch."""
+
+    def head(self, kdir):
+        return sh(['git', 'rev-parse', 'HEAD'], cwd=kdir).stdout.strip()
+
+    def test_apply_makes_one_commit_per_patch(self):
+        kdir = self.new_tree(git=True)
+        base = self.head(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        log = sh(['git', 'log', '--format=%an <%ae> %s', base + '..'],
+                 cwd=kdir).stdout.splitlines()
+        self.assertEqual(log, ['lazymm <lazymm@localhost> fork: new file and an edit',
+                               'lazymm <lazymm@localhost> sched: use the helpers',
+                               'lazymm <lazymm@localhost> lazy tlb: add helpers'])
+        r = self.script('apply.sh', kdir)
+        self.assertIn('already applied', r.stderr)
+        self.assertEqual(len(sh(['git', 'rev-list', base + '..'], cwd=kdir)
+                             .stdout.split()), 3)
+        self.script('unapply.sh', kdir, check=True)
+        self.assertEqual(self.head(kdir), base)
+
+    def test_failed_patch_named_and_head_untouched(self):
+        kdir = self.new_tree(git=True)
+        base = self.head(kdir)
+        self.break_patch(2)
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, 'fork: new file and an edit', 'kernel/fork.c')
+        self.assertEqual(self.head(kdir), base)
+        self.assertEqual(sh(['git', 'status', '--porcelain'], cwd=kdir).stdout, '')
+
+    def test_dirty_touched_file_refused(self):
+        kdir = self.new_tree(git=True)
+        replace_line(os.path.join(kdir, 'kernel/sched/core.c'),
+                     'core_line_3;', 'core_line_3_wip;')
+        base = self.head(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, 'uncommitted changes', 'kernel/sched/core.c')
+        self.assertEqual(self.head(kdir), base)
+        self.assertIn('core_line_3_wip', self.read(kdir, 'kernel/sched/core.c'))
+
+    def test_dirty_untouched_file_is_fine(self):
+        kdir = self.new_tree(git=True)
+        write(os.path.join(kdir, 'Kconfig'), 'source "mm/Kconfig"\n# mine\n')
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('# mine', self.read(kdir, 'Kconfig'))
+
+    def test_foreign_am_in_progress_refused(self):
+        kdir = self.new_tree(git=True)
+        self.break_patch(1)
+        sh(['git', 'am', os.path.join(self.top, 'patches', self.patches[1])],
+           cwd=kdir, check=False)
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, 'in progress')
+
+    def test_killed_am_is_recovered(self):
+        """A run killed inside git am (no trap ran) is undone by the next."""
+        kdir = self.new_tree(git=True)
+        base = self.head(kdir)
+        gitdir = os.path.join(kdir, '.git', 'lazymm')
+        os.makedirs(gitdir)
+        write(os.path.join(gitdir, 'applying'), '')
+        good = self.read(self.top, 'patches/' + self.patches[2])
+        self.break_patch(2)
+        sh(['git', 'am'] + [os.path.join(self.top, 'patches', p)
+                            for p in self.patches], cwd=kdir, check=False)
+        self.assertNotEqual(self.head(kdir), base)  # 2 commits, am stopped
+        write(os.path.join(self.top, 'patches', self.patches[2]), good)
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('interrupted', r.stderr)
+        self.assertEqual(sh(['git', 'rev-parse', 'HEAD~3'], cwd=kdir)
+                         .stdout.strip(), base)
+
+
+class InterruptTest(Fixture):
+    """Ctrl-C (SIGINT) or a kill in the middle of an apply."""
+
+    def slow_quilt_env(self):
+        """A quilt that, pushing onto the real tree, stops after patch 1."""
+        shim = os.path.join(self.tmp, 'shim')
+        real = shutil.which('quilt')
+        write(os.path.join(shim, 'quilt'), f'''#!/bin/sh
+if [ "$2" = push ] && [ -f Makefile ] && [ -d kernel ] && [ ! -e {self.tmp}/stop ]; then
+	{real} --quiltrc=- push 1 >/dev/null || exit
+	touch {self.tmp}/stop
+	sleep 30
+	exit 1
+fi
+exec {real} "$@"
+''')
+        os.chmod(os.path.join(shim, 'quilt'), 0o755)
+        return {'PATH': shim + ':' + os.environ['PATH']}
+
+    def start_apply(self, kdir):
+        env = dict(os.environ, **self.env, **self.slow_quilt_env())
+        proc = subprocess.Popen([os.path.join(self.top, 'scripts/apply.sh'), kdir],
+                                env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        for _ in range(200):
+            if os.path.exists(os.path.join(self.tmp, 'stop')):
+                break
+            time.sleep(0.05)
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, 'stop')))
+        self.assertIn('lazy helpers', self.read(kdir, 'include/linux/sched/mm.h'))
+        return proc
+
+    def test_sigint_rolls_back(self):
+        kdir = self.new_tree()
+        before = tree_digest(kdir)
+        proc = self.start_apply(kdir)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=30)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(tree_digest(kdir), before)
+
+    def test_sigkill_recovered_by_next_run(self):
+        kdir = self.new_tree()
+        proc = self.start_apply(kdir)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('interrupted', r.stderr)
+        self.script('unapply.sh', kdir, check=True)
+        self.assertEqual(tree_digest(kdir), tree_digest(self.new_tree('pristine')))
+
+
+class ChoicesTest(Fixture):
+    """ARCH / MMU / SCHEME checked before anything slow happens."""
+
+    def test_unknown_arch(self):
+        self.assertFailsWith(self.script('kunit.sh', '--arch', 'mips'),
+                             'unknown ARCH=mips', 'x86_64')
+
+    def test_unknown_mmu(self):
+        self.assertFailsWith(self.script('kunit.sh', '--arch', 'powerpc',
+                                         '--mmu', 'book3e'),
+                             'unknown MMU=book3e', 'radix hash')
+
+    def test_mmu_on_arch_without_choice(self):
+        self.assertFailsWith(self.script('kunit.sh', '--arch', 'arm64',
+                                         '--mmu', 'hash'), 'not a choice')
+
+    def test_unknown_scheme(self):
+        self.assertFailsWith(self.script('kunit.sh', '--scheme', 'hazard'),
+                             'unknown SCHEME=hazard', 'refcount shootdown')
+
+    def test_scheme_the_tree_lacks_is_skipped(self):
+        kdir = self.new_tree()
+        r = self.script('kunit.sh', '--no-deps', '--kdir', kdir,
+                        '--scheme', 'shootdown')
+        self.assertEqual(r.returncode, 77, r.stderr)
+        self.assertIn('MMU_LAZY_TLB_SHOOTDOWN', r.stderr)
+
+    def test_every_script_has_help(self):
+        for name in sorted(os.listdir(os.path.join(self.top, 'scripts'))):
+            path = os.path.join(self.top, 'scripts', name)
+            if not os.access(path, os.X_OK):
+                continue
+            with self.subTest(script=name):
+                r = sh([path, '--help'], check=False)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn('Usage:', r.stdout)
+
+    def test_make_apply_needs_kdir(self):
+        r = sh(['make', '-s', '-C', TOP, 'apply'], check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('needs KDIR=', r.stderr)
+
+
+class DepsTest(Fixture):
+    """Missing Debian packages: install as root, else print the line."""
+
+    def shim_env(self, uid):
+        shim = os.path.join(self.tmp, 'shim')
+        # dpkg-query: nothing installed.  id: the uid we pretend to have.
+        # apt-get: record the call, fail like an unreachable mirror.
+        write(os.path.join(shim, 'dpkg-query'), '#!/bin/sh\nexit 1\n')
+        write(os.path.join(shim, 'id'), f'#!/bin/sh\necho {uid}\n')
+        write(os.path.join(shim, 'apt-get'),
+              f'#!/bin/sh\necho "$@" >>{self.tmp}/apt.log\nexit 100\n')
+        for n in ('dpkg-query', 'id', 'apt-get'):
+            os.chmod(os.path.join(shim, n), 0o755)
+        return {'PATH': shim + ':' + os.environ['PATH']}
+
+    def test_not_root_prints_install_line(self):
+        r = self.script('deps.sh', 'arm64', env=self.shim_env(1000))
+        self.assertFailsWith(r, 'sudo apt-get install -y',
+                             'gcc-aarch64-linux-gnu', 'qemu-system-arm',
+                             'linux-source-6.1', 'quilt')
+        self.assertNotIn('qemu-system-ppc', r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'apt.log')))
+
+    def test_root_installs(self):
+        r = self.script('deps.sh', 'powerpc', env=self.shim_env(0))
+        self.assertFailsWith(r, 'could not install')
+        calls = self.read(self.tmp, 'apt.log').splitlines()
+        self.assertIn('update', calls)
+        self.assertTrue(calls[0].startswith('install -y'))
+        self.assertIn('gcc-powerpc64le-linux-gnu', calls[0])
+
+    def test_check_only_never_installs(self):
+        r = self.script('deps.sh', '--check', env=self.shim_env(0))
+        self.assertFailsWith(r, 'missing packages')
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'apt.log')))
+
+
+class GetTreeTest(Fixture):
+    """Extracting the default tree from Debian's tarball."""
+
+    def tarball(self):
+        src = os.path.join(self.tmp, 'tar-src')
+        make_fixture_tree(os.path.join(src, 'linux-source-6.1'))
+        path = os.path.join(self.tmp, 'linux-source-6.1.tar.xz')
+        sh(['tar', '-C', src, '-cJf', path, 'linux-source-6.1'])
+        return path
+
+    def test_extracts_once_and_cleans_partial(self):
+        dest = os.path.join(self.tmp, 'cache', 'linux-6.1.y')
+        os.makedirs(dest + '.partial.abc123')  # an interrupted earlier run
+        env = {'LAZYMM_TARBALL': self.tarball()}
+        r = self.script('get-tree.sh', env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), dest)
+        self.assertEqual(sorted(os.listdir(os.path.dirname(dest))), ['linux-6.1.y'])
+        r = self.script('get-tree.sh', env=env)
+        self.assertNotIn('extracting', r.stderr)
+
+    def test_missing_tarball(self):
+        r = self.script('get-tree.sh', env={'LAZYMM_TARBALL': '/nonexistent.tar.xz'})
+        self.assertFailsWith(r, 'apt-get install linux-source-6.1')
+
+
+class SummaryTest(unittest.TestCase):
+    """scripts/kunit-summary.py on kunit.py's JSON."""
+
+    def run_summary(self, obj):
+        with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
+            json.dump(obj, f)
+        self.addCleanup(os.unlink, f.name)
+        return sh([os.path.join(TOP, 'scripts/kunit-summary.py'), f.name],
+                  check=False)
+
+    def test_counts_nested_cases(self):
+        r = self.run_summary({'name': 'KUnit Test Group', 'test_cases': [],
+                              'sub_groups': [
+                                  {'name': 'lazy_tlb', 'sub_groups': [
+                                      {'name': 'param', 'sub_groups': [],
+                                       'test_cases': [{'name': 'p1', 'status': 'PASS'},
+                                                      {'name': 'p2', 'status': 'ERROR'}]}],
+                                   'test_cases': [{'name': 'a', 'status': 'PASS'},
+                                                  {'name': 'b', 'status': 'SKIP'}]}]})
+        self.assertEqual(r.returncode, 1)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0], '2 1 1')
+        self.assertIn('FAIL lazy_tlb.param.p2 (ERROR)', lines)
+
+    def test_missing_file(self):
+        r = sh([os.path.join(TOP, 'scripts/kunit-summary.py'), '/nonexistent'],
+               check=False)
+        self.assertEqual(r.returncode, 2)
+
+
+class SeriesFormatTest(unittest.TestCase):
+    """The real patches/series: every patch exists and is a git mail."""
+
+    def test_series_entries_exist_and_are_mails(self):
+        with open(os.path.join(TOP, 'patches', 'series')) as f:
+            names = [l.split('#')[0].split() for l in f]
+        for name in [n[0] for n in names if n]:
+            with self.subTest(patch=name):
+                with open(os.path.join(TOP, 'patches', name)) as p:
+                    head = p.read(4096)
+                self.assertIn('\nFrom: lazymm <lazymm@localhost>', '\n' + head)
+                self.assertIn('\nSubject: [PATCH', head)
+                # Trailers name only who wrote it here: no invented people.
+                for line in head.split('\n---\n')[0].splitlines():
+                    if line.split(':')[0] in ('Signed-off-by', 'Reviewed-by',
+                                              'Acked-by', 'Tested-by'):
+                        self.assertTrue(line.endswith(' lazymm <lazymm@localhost>'),
+                                        line)
+
+
+class CountingResult(unittest.TextTestResult):
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.passed = 0
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.passed += 1
+
+
+def main():
+    argv = sys.argv[:]
+    counts = None
+    if '--counts' in argv:
+        i = argv.index('--counts')
+        counts = argv[i + 1]
+        del argv[i:i + 2]
+    if '-h' in argv or '--help' in argv:
+        print(__doc__.strip())
+        return 0
+    prog = unittest.main(argv=argv, exit=False, verbosity=2,
+                         testRunner=unittest.TextTestRunner(
+                             resultclass=CountingResult, verbosity=2))
+    res = prog.result
+    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
+    skipped = len(res.skipped)
+    print(f'host tests: {res.passed} passed, {failed} failed'
+          + (f', {skipped} skipped' if skipped else ''))
+    if counts:
+        with open(counts, 'w') as f:
+            f.write(f'{res.passed} {failed} {skipped}\n')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
