@@ -76,7 +76,7 @@ cmd=(python3 "$kdir/tools/testing/kunit/kunit.py" run
 	--kunitconfig "$fragment"
 	--make_options "CC=ccache ${CROSS_COMPILE}gcc"
 	--timeout 900
-	--json "$res/kunit.json")
+	"--json=$res/kunit.json")
 [ -z "$CROSS_COMPILE" ] || cmd+=(--cross_compile "$CROSS_COMPILE")
 cmd+=("$@")
 printf '%q ' "${cmd[@]}" >"$res/kunit.cmd"
