@@ -45,7 +45,6 @@ run_host_tests() {
 run_kunit_matrix() {
 	local arch mmu scheme rc run stamp
 	stamp=$(date +%Y%m%d-%H%M%S)
-	"$LAZYMM_TOP/scripts/deps.sh"
 	while read -r arch mmu scheme; do
 		[ "$mmu" != - ] || mmu=
 		run=$LAZYMM_RESULTS/test-$stamp/$arch${mmu:+-$mmu}-$scheme
@@ -64,6 +63,9 @@ run_kunit_matrix() {
 }
 
 start=$(date +%s)
+# The host tests need quilt and git as much as the kernel builds need the
+# rest: install (or name) everything first.
+"$LAZYMM_TOP/scripts/deps.sh"
 run_host_tests
 [ $host_only = 1 ] || run_kunit_matrix
 note "make test took $(($(date +%s) - start)) s"

@@ -438,6 +438,100 @@ class ChoicesTest(Fixture):
         self.assertIn('needs KDIR=', r.stderr)
 
 
+FAKE_KUNIT = r'''#!/usr/bin/env python3
+# A stand-in for tools/testing/kunit/kunit.py: FAKE_KUNIT picks what it does.
+import json, os, sys
+args = sys.argv[1:]
+mode = os.environ.get('FAKE_KUNIT', 'pass')
+with open(os.environ['FAKE_KUNIT_LOG'], 'a') as log:
+    log.write(' '.join(args) + '\n')
+if args[0] == 'config':
+    if mode == 'unmet':
+        print('ERROR: Not all Kconfig options selected in kunitconfig were in '
+              'the generated .config.')
+        print('Missing: CONFIG_MMU_LAZY_TLB_SHOOTDOWN=y')
+        sys.exit(1)
+    sys.exit(0)
+build = args[args.index('--build_dir') + 1]
+out = [a[len('--json='):] for a in args if a.startswith('--json=')][0]
+cpus = '1 CPU' if mode == 'onecpu' else '4 CPUs'
+with open(os.path.join(build, 'test.log'), 'w') as f:
+    f.write(f'smp: Brought up 1 node, {cpus}\nKTAP version 1\n')
+cases = [{'name': 'a', 'status': 'PASS'},
+         {'name': 'b', 'status': 'FAIL' if mode == 'fail' else 'PASS'},
+         {'name': 'c', 'status': 'SKIP'}]
+with open(out, 'w') as f:
+    json.dump({'name': 'KUnit Test Group', 'test_cases': [], 'sub_groups': [
+        {'name': 'lazy_tlb', 'test_cases': cases, 'sub_groups': []}]}, f)
+sys.exit(1 if mode == 'fail' else 0)
+'''
+
+
+class KunitRunTest(Fixture):
+    """scripts/kunit.sh end to end, with a fake kunit.py in the tree."""
+
+    def setUp(self):
+        super().setUp()
+        self.kdir = self.new_tree()
+        write(os.path.join(self.kdir, 'mm/Kconfig'),
+              'config MMU\n\tdef_bool y\n'
+              'config MMU_LAZY_TLB_SHOOTDOWN\n\tbool "shoot"\n'
+              'config DEBUG_MMU_LAZY_TLB_SHOOTDOWN\n\tbool "check"\n')
+        fake = os.path.join(self.kdir, 'tools/testing/kunit/kunit.py')
+        write(fake, FAKE_KUNIT)
+        self.run_dir = os.path.join(self.tmp, 'run')
+        self.log = os.path.join(self.tmp, 'kunit.log')
+
+    def kunit(self, mode, *args):
+        return self.script('kunit.sh', '--no-deps', '--kdir', self.kdir,
+                           '--run-dir', self.run_dir, *args,
+                           env={'FAKE_KUNIT': mode, 'FAKE_KUNIT_LOG': self.log})
+
+    def counts(self):
+        return self.read(self.run_dir, 'counts').split()
+
+    def test_pass_counts_cases_and_console_checks(self):
+        r = self.kunit('pass')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # 2 cases + the 4-CPU console check passed, 1 case skipped.
+        self.assertEqual(self.counts(), ['3', '0', '1'])
+        self.assertIn('kunit x86_64/refcount: 3 passed, 0 failed, 1 skipped',
+                      r.stdout)
+        for f in ('kunit.cmd', 'console.log', 'kunit.json'):
+            self.assertTrue(os.path.exists(os.path.join(self.run_dir, f)), f)
+        cmd = self.read(self.run_dir, 'kunit.cmd')
+        self.assertIn('--qemu_config', cmd)
+        self.assertIn('x86_64.py', cmd)
+        self.assertIn('scheme-refcount.config', cmd)
+        self.assertIn('--json=', cmd)
+
+    def test_failing_case_fails_the_run(self):
+        r = self.kunit('fail')
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(self.counts(), ['2', '1', '1'])
+        self.assertIn('FAIL lazy_tlb.b', r.stderr)
+
+    def test_fewer_cpus_fails_the_run(self):
+        r = self.kunit('onecpu')
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(self.counts(), ['2', '1', '1'])
+        self.assertIn('console lacks "smp: Brought up 1 node, 4 CPUs"', r.stderr)
+
+    def test_scheme_the_arch_cannot_enable_is_skipped(self):
+        r = self.kunit('unmet', '--scheme', 'shootdown')
+        self.assertEqual(r.returncode, 77, r.stderr)
+        self.assertIn('cannot enable', r.stderr)
+        self.assertNotIn(' run ', self.read(self.tmp, 'kunit.log'))
+
+    def test_powerpc_hash_checks_the_mmu(self):
+        r = self.kunit('pass', '--arch', 'powerpc', '--mmu', 'hash')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('console lacks "hash-mmu: Initializing hash mmu', r.stderr)
+        self.assertIn('powerpc-hash.py', self.read(self.run_dir, 'kunit.cmd'))
+        self.assertIn('--cross_compile powerpc64le-linux-gnu-',
+                      self.read(self.run_dir, 'kunit.cmd'))
+
+
 class DepsTest(Fixture):
     """Missing Debian packages: install as root, else print the line."""
 
