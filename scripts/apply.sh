@@ -83,7 +83,9 @@ apply_git() {
 		$(series_patches | sed "s|^|$LAZYMM_TOP/patches/|")) >"$log" 2>&1; then
 		git -C "$kdir" am --abort
 		rm -f "$st/applying"
-		sed 's/^/  /' "$log" >&2
+		# git am's advice on --continue/--skip does not apply: we aborted.
+		grep -v -e '^hint:' -e 'git am --' -e '^When you have resolved' \
+			"$log" | sed 's/^/  /' >&2
 		die "patch $(first_failure "$log") does not apply to KDIR=$kdir; tree left as it was"
 	fi
 	rm -f "$log"
@@ -106,10 +108,13 @@ dry_run_plain() {
 	done < <(series_files)
 	mkdir -p "$scratch/.lazymm"
 	cp -r "$LAZYMM_TOP/patches" "$scratch/.lazymm/patches"
-	if ! quilt_in "$scratch" push -a >"$log" 2>&1; then
+	# No fuzz: a hunk that needs it is one git am would refuse too.
+	if ! quilt_in "$scratch" push -a --fuzz=0 >"$log" 2>&1; then
 		sed 's/^/  /' "$log" >&2
 		f=$(first_failure "$log")
 		rm -rf "$scratch" "$log"
+		[ "$f" != "?" ] ||
+			die "applying to KDIR=$kdir was interrupted or quilt failed (see above); tree left as it was"
 		die "patch $f does not apply to KDIR=$kdir; tree left as it was"
 	fi
 	rm -rf "$scratch" "$log"
@@ -135,10 +140,10 @@ apply_plain() {
 	cp -r "$LAZYMM_TOP/patches" "$st/patches"
 	if [ -n "$(series_patches)" ]; then
 		log=$(mktemp)
-		if ! quilt_in "$kdir" push -a >"$log" 2>&1; then
+		if ! quilt_in "$kdir" push -a --fuzz=0 >"$log" 2>&1; then
 			plain_restore_preimage "$kdir"
 			sed 's/^/  /' "$log" >&2
-			die "patch $(first_failure "$log") does not apply to KDIR=$kdir; tree left as it was"
+			die "applying to KDIR=$kdir was interrupted or quilt failed (see above); tree left as it was"
 		fi
 		rm -f "$log"
 	fi

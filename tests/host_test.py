@@ -192,6 +192,17 @@ class PlainTreeTest(Fixture):
                              'left as it was')
         self.assertEqual(tree_digest(kdir), before)
 
+    def test_patch_needing_fuzz_refused_like_git_am(self):
+        kdir = self.new_tree()
+        # An outer context line of patch 2's hunk differs: fuzz would
+        # apply it, git am would not; neither may.
+        replace_line(os.path.join(kdir, 'kernel/sched/core.c'),
+                     'int core_line_7;', 'int core_line_7_vendor;')
+        before = tree_digest(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, self.patches[1], 'kernel/sched/core.c')
+        self.assertEqual(tree_digest(kdir), before)
+
     def test_changed_series_replaces_old_version(self):
         kdir = self.new_tree()
         self.script('apply.sh', kdir, check=True)
