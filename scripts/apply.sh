@@ -159,9 +159,7 @@ main() {
 	"") usage >&2; exit 1 ;;
 	esac
 	local kdir
-	kdir=$(cd "$1" 2>/dev/null && pwd) ||
-		die "KDIR=$1 does not exist; point KDIR at a Linux 6.1.y tree"
-	check_kdir "$kdir"
+	kdir=$(resolve_kdir "$1")
 	if is_git_tree "$kdir"; then
 		apply_git "$kdir"
 	else

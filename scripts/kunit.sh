@@ -46,9 +46,7 @@ fragment=$(scheme_fragment "$scheme")
 [ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
 
 [ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
-kdir=$(cd "$kdir" 2>/dev/null && pwd) ||
-	die "KDIR=$kdir does not exist; point KDIR at a Linux 6.1.y tree"
-check_kdir "$kdir"
+kdir=$(resolve_kdir "$kdir")
 [ ! -f "$kdir/.config" ] ||
 	die "KDIR=$kdir has an in-tree build (.config) and kunit.py builds with O=; use a clean tree or run 'make mrproper' there"
 "$LAZYMM_TOP/scripts/apply.sh" "$kdir"

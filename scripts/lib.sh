@@ -105,6 +105,16 @@ kernel_version() {
 		true
 }
 
+# resolve_kdir DIR: print DIR as an absolute path, or die unless it is a
+# Linux 6.1.y source tree.
+resolve_kdir() {
+	local kdir
+	kdir=$(cd "$1" 2>/dev/null && pwd) ||
+		die "KDIR=$1 does not exist; point KDIR at a Linux 6.1.y tree"
+	check_kdir "$kdir"
+	echo "$kdir"
+}
+
 # check_kdir KDIR: die unless KDIR is a Linux 6.1.y source tree.
 check_kdir() {
 	local kdir=$1 ver
