@@ -95,6 +95,10 @@ printf '%q ' "${cmd[@]}" >"$res/kunit.cmd"
 echo >>"$res/kunit.cmd"
 rm -f "$build_dir/test.log"
 
+# kunit.py catches SIGINT itself and returns; say what happened instead of
+# counting an interrupted run as failed cases.
+trap 'echo >&2; die "interrupted; run the same command again to resume the build in $build_dir"' INT TERM
+
 note "KUnit on $TARGET, SCHEME=$scheme: results in $res"
 status=0
 run "${cmd[@]}" 2>&1 | tee "$res/kunit.out" || status=$?
