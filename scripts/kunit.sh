@@ -80,7 +80,7 @@ cmd+=("$@")
 # dependencies are not met) shows up as kunit.py's "Missing:" options.
 if ! "${kunit_py[@]}" config "${common[@]}" >"$res/config.out" 2>&1; then
 	unmet=$(sed -n 's/^.*Missing: //p' "$res/config.out")
-	for sym in $(sed -nE 's/^CONFIG_([A-Za-z0-9_]+)=[ym]$/\1/p' "$fragment"); do
+	for sym in $(fragment_symbols "$fragment"); do
 		case $unmet in
 		*"CONFIG_$sym="*)
 			note "SCHEME=$scheme needs CONFIG_$sym, which ARCH=$arch cannot enable in KDIR=$kdir (see $res/config.out); skipped"
@@ -106,11 +106,11 @@ run "${cmd[@]}" 2>&1 | tee "$res/kunit.out" || status=$?
 [ ! -f "$build_dir/.config" ] || cp "$build_dir/.config" "$res/config"
 
 # The checks this run counts: every KUnit case, plus the console checks.
-read -r passed failed skipped < <("$LAZYMM_TOP/scripts/kunit-summary.py" \
-	"$res/kunit.json" 2>/dev/null | head -n 1) || true
+summary=$("$LAZYMM_TOP/scripts/kunit-summary.py" "$res/kunit.json" 2>/dev/null) || true
+read -r passed failed skipped <<<"$summary" || true
 passed=${passed:-0} failed=${failed:-0} skipped=${skipped:-0}
-"$LAZYMM_TOP/scripts/kunit-summary.py" "$res/kunit.json" 2>/dev/null |
-	tail -n +2 | sed 's/^/  /' >&2 || true
+# The cases that did not pass, by name.
+tail -n +2 <<<"$summary" | sed '/^$/d; s/^/  /' >&2
 if [ $((passed + failed + skipped)) = 0 ]; then
 	note "no KUnit case ran; see $res/kunit.out and $res/console.log"
 	failed=$((failed + 1))

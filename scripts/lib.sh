@@ -86,12 +86,17 @@ kconfig_symbol_defined() {
 	grep -rqsE --include='Kconfig*' "^[[:space:]]*(menu)?config[[:space:]]+$2\$" "$1"
 }
 
+# fragment_symbols FRAGMENT: the symbols (no CONFIG_) it sets to y or m.
+fragment_symbols() {
+	sed -nE 's/^CONFIG_([A-Za-z0-9_]+)=[ym]$/\1/p' "$1"
+}
+
 # fragment_missing_symbols KDIR FRAGMENT: print the symbols the fragment sets
 # to y or m that KDIR does not define.  A scheme whose symbols are missing is
 # one the tree (the series, as far as it has got) does not provide yet.
 fragment_missing_symbols() {
 	local sym
-	sed -nE 's/^CONFIG_([A-Za-z0-9_]+)=[ym]$/\1/p' "$2" | while read -r sym; do
+	fragment_symbols "$2" | while read -r sym; do
 		kconfig_symbol_defined "$1" "$sym" || echo "$sym"
 	done
 }
