@@ -676,10 +676,21 @@ def main():
     if '-h' in argv or '--help' in argv:
         print(__doc__.strip())
         return 0
-    prog = unittest.main(argv=argv, exit=False, verbosity=2,
-                         testRunner=unittest.TextTestRunner(
-                             resultclass=CountingResult, verbosity=2))
-    res = prog.result
+    # Each topic (torture, bisect, ...) may keep its tests in its own
+    # tests/test_<topic>.py, importing the Fixture from here; with no test
+    # names on the command line they all run.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    loader = unittest.TestLoader()
+    names = [a for a in argv[1:] if not a.startswith('-')]
+    if names:
+        suite = loader.loadTestsFromNames(names, sys.modules[__name__])
+    else:
+        suite = loader.loadTestsFromModule(sys.modules[__name__])
+        suite.addTests(loader.discover(os.path.dirname(__file__),
+                                       pattern='test_*.py',
+                                       top_level_dir=os.path.dirname(__file__)))
+    res = unittest.TextTestRunner(resultclass=CountingResult,
+                                  verbosity=2).run(suite)
     failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
     skipped = len(res.skipped)
     print(f'host tests: {res.passed} passed, {failed} failed'
