@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # kunit.py --qemu_config for 64-bit little-endian pseries on POWER9, hash MMU.
 # Both MMUs use the same kernel; disable_radix makes it boot hash.
+# ALTIVEC and VSX: Debian's ppc64el userspace (the torture initramfs) uses them.
 from ..qemu_config import QemuArchParams
 
 QEMU_ARCH = QemuArchParams(linux_arch='powerpc',
@@ -12,6 +13,8 @@ CONFIG_PPC_PSERIES=y
 CONFIG_PPC_RADIX_MMU=y
 CONFIG_PPC_64S_HASH_MMU=y
 CONFIG_HVC_CONSOLE=y
+CONFIG_ALTIVEC=y
+CONFIG_VSX=y
 CONFIG_SMP=y''',
 			   qemu_arch='ppc64',
 			   kernel_path='vmlinux',
