@@ -14,7 +14,18 @@ SCRIPT = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL scripts
 KUNIT_OPTS = --arch $(ARCH) --scheme $(SCHEME) $(if $(MMU),--mmu $(MMU)) \
 	$(if $(KDIR),--kdir $(KDIR)) $(if $(O),--build-dir $(O))
 
-.PHONY: help kunit test check deps tree apply unapply clean
+# make torture: seconds of workload, and the two variants (set to 1).
+DURATION   ?= 600
+RCUTORTURE ?=
+KASAN      ?=
+yes = $(filter 1 y yes,$(1))
+
+GOOD   ?=
+BAD    ?=
+TEST   ?=
+BUILD_FAIL ?= skip
+
+.PHONY: help kunit test check deps tree apply unapply clean bisect torture
 
 help:
 	@echo 'Usage: make <target> [ARCH=x86_64|arm64|powerpc] [MMU=radix|hash]'
@@ -29,6 +40,12 @@ help:
 	@echo '  apply    apply the series to KDIR (quilt, or git am in a git tree)'
 	@echo '  unapply  remove it from KDIR again'
 	@echo '  clean    remove results/ (build dirs live in ~/.cache/lazymm)'
+	@echo '  torture  boot the KUnit kernel with a BusyBox initramfs, run the stress'
+	@echo '           program with CPU hotplug for DURATION=600 s (RCUTORTURE=1:'
+	@echo '           rcutorture instead; KASAN=1: x86_64 KASAN kernel), judge the console'
+	@echo '  bisect   GOOD=<patch|base> BAD=<patch|end> TEST=kunit:SUITE|torture:SECONDS'
+	@echo '           [ARCH= MMU= SCHEME= KDIR=<git tree> BUILD_FAIL=skip|bad]:'
+	@echo '           git bisect run over the series; names the first bad patch'
 
 kunit:
 	@$(SCRIPT)/kunit.sh $(KUNIT_OPTS)
@@ -48,6 +65,15 @@ tree:
 apply unapply:
 	@test -n "$(KDIR)" || { echo 'lazymm: make $@ needs KDIR=/path/to/linux-6.1.y' >&2; exit 1; }
 	@$(SCRIPT)/$@.sh $(KDIR)
+
+bisect:
+	@$(SCRIPT)/bisect.sh --good "$(GOOD)" --bad "$(BAD)" --test "$(TEST)" \
+		--arch $(ARCH) --scheme $(SCHEME) $(if $(MMU),--mmu $(MMU)) \
+		$(if $(KDIR),--kdir $(KDIR)) --build-fail $(BUILD_FAIL)
+
+torture:
+	@$(SCRIPT)/torture.sh $(KUNIT_OPTS) --duration $(DURATION) \
+		$(if $(call yes,$(RCUTORTURE)),--rcutorture) $(if $(call yes,$(KASAN)),--kasan)
 
 clean:
 	rm -rf results

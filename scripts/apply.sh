@@ -160,6 +160,12 @@ main() {
 	esac
 	local kdir
 	kdir=$(resolve_kdir "$1")
+	# make bisect and make check-series test commits *of* the series: the
+	# tree already is what is to be tested, part of the series or all of it.
+	if [ "${LAZYMM_NO_APPLY:-}" = 1 ]; then
+		note "LAZYMM_NO_APPLY=1: testing KDIR=$kdir as it is"
+		return 0
+	fi
 	if is_git_tree "$kdir"; then
 		apply_git "$kdir"
 	else

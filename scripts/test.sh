@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Everything CI checks: the host-side tests of the scripts, then the KUnit
-# matrix of kunit/matrix.  Ends with one line "N passed, N failed[, N skipped]"
-# summing every check it ran.
+# matrix of kunit/matrix, each line followed by a short torture boot of the
+# same kernel (scripts/torture.sh).  Ends with one line "N passed, N failed[,
+# N skipped]" summing every check it ran; each torture run is one check.
 #
-# Usage: scripts/test.sh [--host-only] [--kdir DIR]
-#   --host-only  only the host-side tests (no kernel build, a few seconds)
-#   --kdir DIR   run the matrix on this 6.1.y tree instead of the default
+# Usage: scripts/test.sh [--host-only] [--kdir DIR] [--torture-seconds N]
+#   --host-only          only the host-side tests (no kernel build, seconds)
+#   --kdir DIR           run the matrix on this 6.1.y tree, not the default
+#   --torture-seconds N  workload seconds of each torture boot (default 60,
+#                        or $LAZYMM_TORTURE_SECONDS); 0: no torture boots
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,10p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,13p' "$0"
 }
 
-host_only=0 kdir_opt=()
+host_only=0 kdir_opt=() torture_seconds=${LAZYMM_TORTURE_SECONDS:-60}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
 	--host-only) host_only=1 ;;
 	--kdir) kdir_opt=(--kdir "${2:?--kdir needs a value}"); shift ;;
+	--torture-seconds) torture_seconds=${2:?--torture-seconds needs a value}; shift ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
 	shift
@@ -41,6 +45,20 @@ run_host_tests() {
 	rm -f "$counts"
 }
 
+# run_torture ARCH MMU SCHEME RUN: a short torture boot of the kernel the
+# KUnit run just built (so no second build), counted as one check.
+run_torture() {
+	local rc=0
+	"$LAZYMM_TOP/scripts/torture.sh" --no-deps --arch "$1" ${2:+--mmu "$2"} \
+		--scheme "$3" --duration "$torture_seconds" --run-dir "$4/torture" \
+		"${kdir_opt[@]}" </dev/null || rc=$?
+	case $rc in
+	0) add 1 0 0 ;;
+	77) add 0 0 1 ;;
+	*) add 0 1 0 ;;
+	esac
+}
+
 # run_kunit_matrix: one scripts/kunit.sh per line of kunit/matrix.
 run_kunit_matrix() {
 	local arch mmu scheme rc run stamp
@@ -58,6 +76,7 @@ run_kunit_matrix() {
 			# A run that died before counting anything is one failure.
 			# shellcheck disable=SC2046
 			add $(cat "$run/counts" 2>/dev/null || echo 0 1 0)
+			[ "$torture_seconds" = 0 ] || run_torture "$arch" "$mmu" "$scheme" "$run"
 		fi
 	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAZYMM_TOP/kunit/matrix")
 }
