@@ -60,11 +60,10 @@ load_arch "$arch" "$mmu"
 scheme_fragment "$scheme" >/dev/null
 n=$(series_patches | wc -l)
 [ "$n" -gt 0 ] || die "patches/series names no patch; there is nothing to bisect"
-[ "$bad" != end ] || bad=$n
 gi=$(series_index "$good")
 [ -n "$gi" ] || die "GOOD=$good is not a patch in patches/series; use a file name from it, its number, or base"
 [ "$bad" != base ] || die "BAD=base: the tree without the series cannot be the bad one; use a patch or end"
-bi=$(series_index "$bad")
+if [ "$bad" = end ]; then bi=$n; else bi=$(series_index "$bad"); fi
 [ -n "$bi" ] || die "BAD=$bad is not a patch in patches/series; use a file name from it, its number, or end"
 [ "$gi" -lt "$bi" ] ||
 	die "GOOD=$good is not before BAD=$bad in patches/series; GOOD must be an earlier patch (or base)"

@@ -120,7 +120,7 @@ series_index() {
 	for p in $(series_patches); do
 		i=$((i + 1))
 		case $want in
-		"$p"|"${p%.patch}") echo "$i"; return ;;
+		"$p"|"${p%.patch}"|"${p%%-*}") echo "$i"; return ;;
 		esac
 		if [[ $want =~ ^[0-9]+$ ]] && [[ $p =~ ^([0-9]+)- ]] &&
 		   [ "$((10#${BASH_REMATCH[1]}))" = "$((10#$want))" ]; then

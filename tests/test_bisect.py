@@ -131,6 +131,24 @@ class BisectTest(host_test.Fixture):
         for line in runs:
             self.assertTrue(line.startswith('NO_APPLY=1 glob=lazy_tlb '), line)
 
+    def test_patch_inserted_into_numbered_series(self):
+        # A patch inserted as 0003a: numbers name files, not positions.
+        pdir = os.path.join(self.top, 'patches')
+        new = '0003a-' + self.patches[3].split('-', 1)[1]
+        os.rename(os.path.join(pdir, self.patches[3]), os.path.join(pdir, new))
+        for i in range(4, len(self.patches)):
+            old = self.patches[i]
+            self.patches[i] = f'{i:04d}-' + old.split('-', 1)[1]
+            os.rename(os.path.join(pdir, old), os.path.join(pdir, self.patches[i]))
+        self.patches[3] = new
+        write(os.path.join(pdir, 'series'), ''.join(n + '\n' for n in self.patches))
+        r = self.bisect('--good', '0003', '--bad', 'end',
+                        '--test', 'kunit:lazy_tlb')
+        self.assertNames(r, 3)
+        self.assertFailsWith(self.bisect('--good', '0003a', '--bad', '3',
+                                         '--test', 'kunit:lazy_tlb'),
+                             'not before BAD=3')
+
     def test_suite_overlaid_on_commits_without_it(self):
         # Patch 4 (the bug) is before the suite exists: only the overlay of
         # the suite's patch on top can show it is the bad one.
