@@ -107,7 +107,10 @@ tree=$work/linux
 mkdir -p "$work"
 # One run at a time per tree: make bisect and make check-series share it.
 exec 9>"$work/lock"
-flock -n 9 || die "another make bisect or make check-series is using $tree; wait for it to finish"
+flock -n 9 || {
+	note "another make bisect or make check-series is using $tree; waiting for it"
+	flock 9
+}
 ensure_worktree "$repo" "$tree" "$base"
 am_series "$tree" "$base"
 

@@ -1,0 +1,442 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Check every prefix of the series the way the kernel test robot would: each
+# patch builds on its own, adds no warning, and passes checkpatch and sparse.
+#
+# Usage: scripts/check-series.sh [options]
+#   --arch A       only this main arch (x86_64, arm64, powerpc); repeatable
+#   --no-extra     skip the build-only sparc64 and arm checks
+#   --budget MIN   start no new check after MIN minutes; exit 3 (run again
+#                  to resume).  Default: no limit
+#   --only COLS    only these columns (comma-separated, e.g. checkpatch,W=1)
+#   --no-deps      do not check for (or install) Debian packages
+# Per patch: checkpatch --strict; an incremental build of the kunit config
+# on each main arch, per scheme where the prefix offers it; W=1 and sparse
+# (C=2) on the .c files the patch touches; sparc64 and arm objects where the
+# patch touches those arches or generic code.  A warning counts as a failure
+# unless the same file has it without the series (compared file by file with
+# a build of the pristine base).  Checks already proved for identical patch
+# content (the whole prefix, for builds) are not run again.
+# Prints a patch x check table.  Exit: 0 all passed, 1 a failure, 3 stopped
+# by --budget before the end.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/series-tree.sh"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
+}
+
+MAIN_ARCHS="x86_64 arm64 powerpc"
+MAKE=${LAZYMM_MAKE:-make}
+archs=() extra=1 budget= deps=1 only=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--arch) archs+=("${2:?--arch needs a value}"); shift ;;
+	--no-extra) extra=0 ;;
+	--budget) budget=${2:?--budget needs minutes}; shift ;;
+	--only) only=${2:?--only needs columns}; shift ;;
+	--no-deps) deps=0 ;;
+	*) die "unknown option $1; see $0 --help" ;;
+	esac
+	shift
+done
+[ ${#archs[@]} -gt 0 ] || read -r -a archs <<<"$MAIN_ARCHS"
+for a in "${archs[@]}"; do
+	case " $MAIN_ARCHS " in *" $a "*) ;; *) die "unknown ARCH=$a for check-series; use one of: $MAIN_ARCHS" ;; esac
+done
+[ -z "$budget" ] || [[ $budget =~ ^[0-9]+$ ]] || die "--budget $budget is not a number of minutes"
+n=$(series_patches | wc -l)
+[ "$n" -gt 0 ] || die "patches/series names no patch; there is nothing to check"
+
+if [ $deps = 1 ]; then
+	"$LAZYMM_TOP/scripts/deps.sh" "${archs[@]}"
+	"$LAZYMM_TOP/scripts/deps.sh" --series-tools
+fi
+
+work=$LAZYMM_CACHE/series
+tree=$work/linux
+state=$work/check
+repo=$("$LAZYMM_TOP/scripts/base-git.sh")
+base=$(git -C "$repo" rev-parse refs/lazymm/pristine)
+mkdir -p "$work" "$state/proved" "$state/logs" "$state/ref"
+exec 9>"$work/lock"
+flock -n 9 || {
+	note "another make bisect or make check-series is using $tree; waiting for it"
+	flock 9
+}
+ensure_worktree "$repo" "$tree" "$base"
+am_series "$tree" "$base"
+export CCACHE_DIR=${CCACHE_DIR:-$LAZYMM_CACHE/ccache}
+mkdir -p "$CCACHE_DIR"
+
+# ---- what each arch is built with ------------------------------------------
+
+# arch_make KEY: the make variables for KEY (an arch, or an arch-scheme).
+arch_make() {
+	local cross
+	case ${1%%-*} in
+	x86_64) echo "ARCH=x86_64 CROSS_COMPILE= CC=ccache\\ gcc" ;;
+	arm64) cross=aarch64-linux-gnu- ;;
+	powerpc) cross=powerpc64le-linux-gnu- ;;
+	sparc64) cross=sparc64-linux-gnu- ;;
+	arm) cross=arm-linux-gnueabi- ;;
+	esac
+	[ -z "${cross:-}" ] || echo "ARCH=${1%%-*} CROSS_COMPILE=$cross CC=ccache\\ ${cross}gcc"
+}
+
+# mk DIR KEY args...: make in O=DIR for KEY, from the current tree.
+mk() {
+	local dir=$1 key=$2 src=${SRC:-$tree}
+	shift 2
+	eval "set -- $(arch_make "$key") \"\$@\""
+	$MAKE -C "$src" O="$dir" -j2 "$@"
+}
+
+# qemu_kconfig TARGET: the kconfig lines of kunit/qemu/TARGET.py.
+qemu_kconfig() {
+	python3 - "$LAZYMM_TOP/kunit/qemu/$1.py" <<'EOF'
+import ast, sys
+for node in ast.walk(ast.parse(open(sys.argv[1]).read())):
+    if isinstance(node, ast.keyword) and node.arg == 'kconfig':
+        print(node.value.value)
+EOF
+}
+
+# config_input KEY: what kunit.py starts its .config from for ARCH-SCHEME;
+# make olddefconfig then drops what the prefix does not define yet.
+config_input() {
+	local arch=${1%-*} scheme=${1#*-} target=$1
+	target=$arch
+	[ "$arch" != powerpc ] || target=powerpc-radix
+	cat "$LAZYMM_TOP/kunit/lazymm.kunitconfig" "$(scheme_fragment "$scheme")"
+	qemu_kconfig "$target"
+}
+
+# extra_config KEY DIR: a defconfig for the build-only arches; for arm, the
+# rpc_defconfig the series' mach-rpc change needs, if this gcc can build it.
+extra_config() {
+	local key=$1 dir=$2
+	case $key in
+	sparc64) mk "$dir" "$key" sparc64_defconfig ;;
+	arm)
+		mk "$dir" arm rpc_defconfig
+		if ! grep -q '^CONFIG_ARCH_RPC=y' "$dir/.config"; then
+			echo "rpc_defconfig: ARCH_RPC needs GCC_VERSION < 90100 and this gcc is $(arm-linux-gnueabi-gcc -dumpversion); arm/mach-rpc skipped, generic code checked with vexpress_defconfig + HOTPLUG_CPU" >"$dir/.skip-reason"
+			mk "$dir" arm vexpress_defconfig
+			"${SRC:-$tree}/scripts/config" --file "$dir/.config" -e SMP -e HOTPLUG_CPU
+			mk "$dir" arm olddefconfig
+		fi ;;
+	esac
+}
+
+# ---- warnings ---------------------------------------------------------------
+
+# warnings_of LOG: compiler and sparse diagnostics, as "file: kind: text"
+# (no line numbers: a patch moves lines), one each, paths from the tree top.
+warnings_of() {
+	sed -e "s@^$tree/@@" -e "s@^$repo/@@" "$1" |
+		sed -nE 's@^(\./)?([^ :]+):[0-9]+(:[0-9]+)?: (warning|error): @\2: \4: @p' |
+		sort -u
+}
+
+# ref_warnings KIND KEY FILE: FILE's diagnostics without the series (cached):
+# KIND build (plain), w1 (W=1) or sparse (C=2), for KEY's config.
+ref_warnings() {
+	local kind=$1 key=$2 f=$3 ref dir log flags=()
+	ref=$state/ref/$key-$kind-$(echo "$f" | tr / %)
+	if [ ! -f "$ref" ]; then
+		dir=$work/base-build/$key
+		mkdir -p "$dir"
+		[ -f "$dir/.config" ] || base_config "$key" "$dir"
+		case $kind in w1) flags=(W=1) ;; sparse) flags=(C=2) ;; esac
+		log=$(mktemp)
+		if git -C "$repo" cat-file -e "HEAD:$f" 2>/dev/null; then
+			SRC=$repo mk "$dir" "$key" "${flags[@]}" "${f%.c}.o" >"$log" 2>&1 || true
+		fi
+		warnings_of "$log" >"$ref.tmp"
+		mv "$ref.tmp" "$ref"
+		rm -f "$log"
+	fi
+	cat "$ref"
+}
+
+# base_config KEY DIR: the config KEY uses, in the pristine base.
+base_config() {
+	case $1 in
+	sparc64|arm) SRC=$repo extra_config "$1" "$2" >/dev/null 2>&1 ;;
+	*) config_input "$1" >"$2/.config"; SRC=$repo mk "$2" "$1" olddefconfig >/dev/null 2>&1 ;;
+	esac
+}
+
+# new_warnings KIND KEY LOG: the diagnostics in LOG that the base does not
+# have in the same file.
+new_warnings() {
+	local kind=$1 key=$2 log=$3 f
+	warnings_of "$log" | while IFS= read -r w; do
+		f=${w%%: *}
+		ref_warnings "$kind" "$key" "$f" | grep -qxF -- "$w" || echo "$w"
+	done
+}
+
+# ---- the checks -------------------------------------------------------------
+
+# touched_c I: the .c files patch I touches and still has.
+touched_c() {
+	local p
+	p=$(series_patches | sed -n "${1}p")
+	sed -nE 's@^diff --git a/[^ ]+ b/([^ ]+\.c)$@\1@p' "$LAZYMM_TOP/patches/$p" |
+		while read -r f; do [ ! -f "$tree/$f" ] || echo "$f"; done
+}
+
+# touched I: every path patch I touches.
+touched() {
+	sed -nE 's@^diff --git a/([^ ]+) b/([^ ]+)$@\2@p' \
+		"$LAZYMM_TOP/patches/$(series_patches | sed -n "${1}p")"
+}
+
+# CHECK RESULT: each check_* prints one line "ok|ok*|FAIL|- [detail]" and
+# leaves its log in $LOG.
+
+check_checkpatch() {
+	local p=$1 out msg t word justified=0
+	# The system python3 (for ply in spdxcheck.py), not a pyenv one.
+	out=$(cd "$repo" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --show-types --no-summary --terse \
+		"$LAZYMM_TOP/patches/$p" 2>&1) || true
+	echo "$out" >"$LOG"
+	[ -n "$out" ] || { echo ok; return; }
+	# An exception is justified if the patch's own message names it: it
+	# mentions checkpatch and the warning's type or a key word of it.
+	msg=$(sed -n '/^$/,/^---$/p' "$LAZYMM_TOP/patches/$p")
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		t=$(sed -nE 's/^[^:]*:[0-9]*: (ERROR|WARNING|CHECK):([A-Z_]+):.*/\2/p' <<<"$line")
+		# Anything else is checkpatch itself failing (e.g. its SPDX check).
+		[ -n "$t" ] || { echo "FAIL checkpatch said: $line"; return; }
+		grep -qi checkpatch <<<"$msg" || { echo "FAIL $line"; return; }
+		justified=0
+		for word in $t $(sed -E 's/^.*(ERROR|WARNING|CHECK):[A-Z_]+: //' <<<"$line" |
+				grep -oE '[A-Z][A-Z_]{3,}'); do
+			grep -qw -- "$word" <<<"$msg" && justified=1
+		done
+		[ $justified = 1 ] || { echo "FAIL $line"; return; }
+	done <<<"$out"
+	echo "ok* $(head -n1 <<<"$out" | sed -E 's/^[^:]*:[0-9]*: //') (justified in the message)"
+}
+
+check_build() {
+	local key=$1 i=$2 dir=$work/build/$1 rc=0 nw
+	mkdir -p "$dir"
+	config_input "$key" >"$dir/.config"
+	mk "$dir" "$key" olddefconfig >"$LOG" 2>&1 || { echo "FAIL olddefconfig (see $LOG)"; return; }
+	if [ "${key#*-}" = shootdown ] && ! grep -q '^CONFIG_MMU_LAZY_TLB_SHOOTDOWN=y' "$dir/.config"; then
+		echo "- shootdown not offered"
+		return
+	fi
+	mk "$dir" "$key" >>"$LOG" 2>&1 || rc=$?
+	[ $rc = 0 ] || { echo "FAIL build: $(grep -m1 -E 'error:|Error [0-9]' "$LOG" | sed "s@$tree/@@")"; return; }
+	nw=$(new_warnings build "${key%-*}-refcount" "$LOG")
+	[ -z "$nw" ] || { echo "FAIL new warning: $(head -n1 <<<"$nw")"; return; }
+	echo ok
+}
+
+# check_objects KIND I: W=1 or sparse on patch I's .c files, on every main
+# arch whose config builds them.
+check_objects() {
+	local kind=$1 i=$2 a f dir flags nw any=0 log
+	case $kind in w1) flags=W=1 ;; sparse) flags=C=2 ;; esac
+	: >"$LOG"
+	for a in "${archs[@]}"; do
+		dir=$work/build/$a-refcount
+		for f in $(touched_c "$i"); do
+			# Only what this config builds: the full build made its object.
+			[ -f "$dir/${f%.c}.o" ] || continue
+			any=1
+			log=$(mktemp)
+			mk "$dir" "$a-refcount" "$flags" "${f%.c}.o" >"$log" 2>&1 ||
+				{ cat "$log" >>"$LOG"; rm -f "$log"; echo "FAIL $a $f does not build with $flags"; return; }
+			cat "$log" >>"$LOG"
+			nw=$(new_warnings "$kind" "$a-refcount" "$log")
+			rm -f "$log"
+			[ -z "$nw" ] || { echo "FAIL $a: $(head -n1 <<<"$nw")"; return; }
+		done
+	done
+	[ $any = 1 ] && echo ok || echo "- no .c file built here"
+}
+
+# check_extra KEY I: sparc64 or arm objects for patch I, if it concerns them.
+check_extra() {
+	local key=$1 i=$2 dir=$work/build/$1 f files nw log out rc
+	local archdir=$key
+	[ "$key" != sparc64 ] || archdir=sparc
+	if ! touched "$i" | grep -qvE '^(arch/|Documentation/|tools/|MAINTAINERS$)' &&
+	   ! touched "$i" | grep -q "^arch/$archdir/"; then
+		echo "- not touched"
+		return
+	fi
+	mkdir -p "$dir"
+	extra_config "$key" "$dir" >"$LOG" 2>&1 || { echo "FAIL ${key} defconfig (see $LOG)"; return; }
+	# The patch's .c files; after a header change, every .c file the series
+	# touched so far (the helpers' callers).
+	files=$(touched_c "$i")
+	if touched "$i" | grep -qE '\.h$|Kconfig'; then
+		files=$(for j in $(seq 1 "$i"); do touched_c "$j"; done | sort -u)
+	fi
+	out=
+	for f in $files; do
+		log=$(mktemp)
+		rc=0
+		mk "$dir" "$key" "${f%.c}.o" >"$log" 2>&1 || rc=$?
+		cat "$log" >>"$LOG"
+		if grep -q 'No rule to make target' "$log"; then
+			rm -f "$log"
+			continue	# not in this config
+		fi
+		[ $rc = 0 ] || { rm -f "$log"; echo "FAIL $f: $(grep -m1 'error:' "$LOG" | sed "s@$tree/@@")"; return; }
+		nw=$(new_warnings build "$key" "$log")
+		rm -f "$log"
+		[ -z "$nw" ] || { echo "FAIL new warning: $(head -n1 <<<"$nw")"; return; }
+		out="$out ${f##*/}"
+	done
+	if [ -f "$dir/.skip-reason" ]; then
+		note "$key: $(cat "$dir/.skip-reason")"
+	fi
+	[ -n "$out" ] && echo "ok" || echo "- none of its files in ${key}'s config"
+}
+
+# ---- the run ---------------------------------------------------------------
+
+columns=(checkpatch)
+for a in "${archs[@]}"; do columns+=("$a" "$a/sd"); done
+columns+=(W=1 sparse)
+[ $extra = 0 ] || columns+=(sparc64 arm)
+if [ -n "$only" ]; then
+	keep=()
+	for col in "${columns[@]}"; do
+		case ",$only," in *",$col,"*) keep+=("$col") ;; esac
+	done
+	[ ${#keep[@]} -gt 0 ] || die "--only $only names no column; use some of: ${columns[*]}"
+	columns=("${keep[@]}")
+fi
+
+# prefix_key I: what a build of prefix I depends on.
+prefix_key() {
+	{
+		sed -n "2,$(($1 + 1))p" "$work/series.map" | awk '{ print $2 }'
+		echo "$base"
+	} | sha256sum | cut -c1-16
+}
+
+# cell_key COLUMN I: the proof's name: the patch (checkpatch) or the whole
+# prefix and the config input (builds).
+cell_key() {
+	local col=$1 i=$2 p
+	p=$(series_patches | sed -n "${i}p")
+	case $col in
+	checkpatch) echo "$(patch_hash "$LAZYMM_TOP/patches/$p")-$(patch_hash "$repo/scripts/checkpatch.pl")" ;;
+	sparc64|arm) echo "$(prefix_key "$i")" ;;
+	*) echo "$(prefix_key "$i")-$config_hash" ;;
+	esac
+}
+
+run_cell() {
+	local col=$1 i=$2 p
+	p=$(series_patches | sed -n "${i}p")
+	case $col in
+	checkpatch) check_checkpatch "$p" ;;
+	*/sd) check_build "${col%/sd}-shootdown" "$i" ;;
+	W=1) check_objects w1 "$i" ;;
+	sparse) check_objects sparse "$i" ;;
+	sparc64|arm) check_extra "$col" "$i" ;;
+	*) check_build "$col-refcount" "$i" ;;
+	esac
+}
+
+# The estimate: each kind of check's mean duration so far (or a guess).
+estimate_left() {
+	local left=0 col
+	for col in "$@"; do
+		col=${col#*,}
+		left=$((left + $(awk -v c="${col%%/*}" '$1 == c { s += $2; k++ }
+			END { if (k) print int(s / k); else print (c == "checkpatch" ? 5 : 180) }' \
+			"$state/durations")))
+	done
+	echo "$((left / 60)) min"
+}
+
+touch "$state/durations"
+config_hash=$(for a in "${archs[@]}"; do config_input "$a-refcount"; config_input "$a-shootdown"; done |
+	sha256sum | cut -c1-12)
+start=$(date +%s)
+declare -A result=()
+todo=()
+for i in $(seq 1 "$n"); do
+	for col in "${columns[@]}"; do
+		f=$state/proved/$(echo "$col" | tr / _)-$(cell_key "$col" "$i")
+		if [ -f "$f" ]; then
+			result[$i,$col]=$(cat "$f")
+		else
+			todo+=("$i,$col")
+		fi
+	done
+done
+note "${#result[@]} checks already proved, ${#todo[@]} to run; about $(estimate_left "${todo[@]}") on this machine"
+
+stopped=0 done_=0 head=
+for item in "${todo[@]}"; do
+	i=${item%%,*} col=${item#*,}
+	if [ -n "$budget" ] && [ $(($(date +%s) - start)) -ge $((budget * 60)) ]; then
+		stopped=1
+		break
+	fi
+	p=$(series_patches | sed -n "${i}p")
+	# Check out the prefix by way of its parent, so every file the patch
+	# touches is newer than its objects and is rebuilt (and warns) here,
+	# whatever the build dirs last built.
+	if [ "$head" != "$i" ]; then
+		git -C "$tree" checkout -q -f --detach "$(series_commit "$tree" $((i - 1)))"
+		git -C "$tree" checkout -q -f --detach "$(series_commit "$tree" "$i")"
+		head=$i
+	fi
+	LOG=$state/logs/$(printf %04d "$i")-$(echo "$col" | tr / _).log
+	t0=$(date +%s)
+	r=$(run_cell "$col" "$i")
+	secs=$(($(date +%s) - t0))
+	result[$i,$col]=$r
+	case $r in
+	ok*|-*) echo "$r" >"$state/proved/$(echo "$col" | tr / _)-$(cell_key "$col" "$i")" ;;
+	esac
+	echo "${col%%/*} $secs" >>"$state/durations"
+	done_=$((done_ + 1))
+	note "[$done_/${#todo[@]}] $p $col: $r (${secs}s); about $(estimate_left "${todo[@]:$done_}") left"
+done
+git -C "$tree" checkout -q -f --detach "$(series_commit "$tree" "$n")"
+
+# The table: one row per patch, one column per check.
+{
+	printf '%-44s' patch
+	for col in "${columns[@]}"; do printf ' %-10s' "$col"; done
+	echo
+	fail=0 pending=0
+	for i in $(seq 1 "$n"); do
+		p=$(series_patches | sed -n "${i}p")
+		printf '%-44s' "${p:0:44}"
+		for col in "${columns[@]}"; do
+			r=${result[$i,$col]:-...}
+			case $r in FAIL*) fail=1 ;; ...) pending=1 ;; esac
+			printf ' %-10s' "${r%% *}"
+		done
+		echo
+	done
+	for i in $(seq 1 "$n"); do
+		for col in "${columns[@]}"; do
+			r=${result[$i,$col]:-}
+			case $r in FAIL*|ok?*) echo "  $(series_patches | sed -n "${i}p" | cut -c1-4) $col: $r" ;; esac
+		done
+	done
+}
+elapsed=$(($(date +%s) - start))
+note "check-series took $((elapsed / 60))m$((elapsed % 60))s; logs in $state/logs"
+[ $fail = 0 ] || exit 1
+[ $stopped = 0 ] && [ $pending = 0 ] || { note "stopped by --budget; run again to resume"; exit 3; }
