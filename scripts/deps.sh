@@ -17,7 +17,7 @@ COMMON_PACKAGES="linux-source-6.1 xz-utils quilt patch git ccache make gcc
 # make check-series: sparse, python3-ply and python3-git for checkpatch's SPDX
 # check (scripts/spdxcheck.py imports both), the
 # build-only arches, and git send-email to prove the mails are sendable.
-SERIES_TOOLS="sparse python3-ply python3-git gcc-sparc64-linux-gnu gcc-arm-linux-gnueabi git-email"
+SERIES_TOOLS="sparse python3-ply python3-git gcc-sparc64-linux-gnu gcc-arm-linux-gnueabi git-email libmailtools-perl"
 
 usage() {
 	sed -n 's/^# \{0,1\}//; 3,9p' "$0"
