@@ -24,8 +24,10 @@ GOOD   ?=
 BAD    ?=
 TEST   ?=
 BUILD_FAIL ?= skip
+BUDGET ?=
 
-.PHONY: help kunit test check deps tree apply unapply clean bisect torture
+.PHONY: help kunit test check deps tree apply unapply clean bisect \
+	check-series cover-letter torture
 
 help:
 	@echo 'Usage: make <target> [ARCH=x86_64|arm64|powerpc] [MMU=radix|hash]'
@@ -46,6 +48,10 @@ help:
 	@echo '  bisect   GOOD=<patch|base> BAD=<patch|end> TEST=kunit:SUITE|torture:SECONDS'
 	@echo '           [ARCH= MMU= SCHEME= KDIR=<git tree> BUILD_FAIL=skip|bad]:'
 	@echo '           git bisect run over the series; names the first bad patch'
+	@echo '  check-series [ARCH=..] [BUDGET=min]: every prefix builds (x86_64,'
+	@echo '           arm64, powerpc; sparc64, arm), no new warning, checkpatch'
+	@echo '           --strict, W=1, sparse; a patch x check table; resumable'
+	@echo '  cover-letter  update the shortlog/diffstat of 0000-cover-letter.patch'
 
 kunit:
 	@$(SCRIPT)/kunit.sh $(KUNIT_OPTS)
@@ -74,6 +80,13 @@ bisect:
 torture:
 	@$(SCRIPT)/torture.sh $(KUNIT_OPTS) --duration $(DURATION) \
 		$(if $(call yes,$(RCUTORTURE)),--rcutorture) $(if $(call yes,$(KASAN)),--kasan)
+
+check-series:
+	@$(SCRIPT)/check-series.sh $(if $(filter command line,$(origin ARCH)),--arch $(ARCH)) \
+		$(if $(BUDGET),--budget $(BUDGET))
+
+cover-letter:
+	@$(SCRIPT)/cover-letter.sh
 
 clean:
 	rm -rf results

@@ -436,6 +436,11 @@ git -C "$tree" checkout -q -f --detach "$(series_commit "$tree" "$n")"
 		done
 	done
 }
+# The whole series: the cover letter lists what patches/series has.
+if [ -z "$only" ] && ! "$LAZYMM_TOP/scripts/cover-letter.sh" --check >/dev/null 2>&1; then
+	echo "  cover letter: FAIL out of date with patches/series; run scripts/cover-letter.sh"
+	fail=1
+fi
 elapsed=$(($(date +%s) - start))
 note "check-series took $((elapsed / 60))m$((elapsed % 60))s; logs in $state/logs"
 [ $fail = 0 ] || exit 1
