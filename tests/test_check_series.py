@@ -1,0 +1,258 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Host-side tests of make check-series: the fixture series on a fixture
+import, with a fake make (LAZYMM_MAKE) and a fake checkpatch.pl in the
+fixture tarball.  Words planted in the sources make the fake build warn
+(WARN_ME), fail (BREAK_ME), warn under W=1 (W1_ME) or under sparse
+(SPARSE_ME); LONG_LINE_HERE in a patch makes checkpatch warn."""
+import os
+import re
+
+import host_test
+from host_test import sh, write
+
+FAKE_MAKE = r'''#!/usr/bin/env bash
+# make -C SRC O=DIR -j2 VAR=... [target...]
+src= out= flags= targets=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-C) src=$2; shift ;;
+	O=*) out=${1#O=} ;;
+	W=1) flags=w1 ;;
+	C=2) flags=sparse ;;
+	-j*|*=*) ;;
+	*) targets+=("$1") ;;
+	esac
+	shift
+done
+echo "make ${targets[*]:-all} $flags $out" >>"$FAKE_MAKE_LOG"
+mkdir -p "$out"
+word=WARN_ME
+[ "$flags" != w1 ] || word=W1_ME
+[ "$flags" != sparse ] || word=SPARSE_ME
+compile() {	# compile FILE.c, if it is newer than its object (as make does)
+	[ ! "$out/${1%.c}.o" -nt "$src/$1" ] || [ -n "$flags" ] || return 0
+	if grep -q BREAK_ME "$src/$1"; then echo "$src/$1:2:1: error: broken"; exit 2; fi
+	if grep -q "$word" "$src/$1"; then echo "$src/$1:3:7: warning: planted $word [-Wplanted]"; fi
+	mkdir -p "$(dirname "$out/$1")"
+	touch "$out/${1%.c}.o"
+}
+case ${targets[0]:-all} in
+olddefconfig)
+	grep -q 'config MMU_LAZY_TLB_SHOOTDOWN' "$src/mm/Kconfig" ||
+		sed -i '/MMU_LAZY_TLB_SHOOTDOWN/d' "$out/.config" ;;
+rpc_defconfig) echo CONFIG_ARCH_EBSA110=y >"$out/.config" ;;
+*_defconfig) echo CONFIG_SMP=y >"$out/.config" ;;
+all) (cd "$src" && find . -name '*.c' | sed 's@^\./@@') | while read -r f; do compile "$f" || exit 2; done ;;
+*.o)
+	for t in "${targets[@]}"; do
+		[ -f "$src/${t%.o}.c" ] || { echo "make[1]: *** No rule to make target '$t'.  Stop."; exit 2; }
+		compile "${t%.o}.c"
+	done ;;
+esac
+'''
+
+FAKE_CHECKPATCH = r'''#!/usr/bin/perl
+# checkpatch.pl --strict --show-types --no-summary --terse PATCH
+my $p = $ARGV[-1];
+open(my $f, '<', $p) or die;
+while (<$f>) {
+	print "$p:$.: WARNING:LONG_LINE: line length of 101 exceeds 100 columns\n"
+		if /^\+.*LONG_LINE_HERE/;
+}
+'''
+
+COVER = '''From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: lazymm <lazymm@localhost>
+Subject: [PATCH 00/03] fixture
+
+The fixture series.
+
+lazymm (3):
+'''
+
+
+class CheckSeriesTest(host_test.Fixture):
+
+    def setUp(self):
+        super().setUp()
+        src = os.path.join(self.tmp, 'tarball-src', 'linux-source-6.1')
+        host_test.make_fixture_tree(src)
+        write(os.path.join(src, 'scripts/checkpatch.pl'), FAKE_CHECKPATCH)
+        write(os.path.join(src, 'scripts/config'), '#!/bin/sh\n')
+        os.chmod(os.path.join(src, 'scripts/config'), 0o755)
+        # A warning the base has already: not the series' fault.
+        with open(os.path.join(src, 'kernel/fork.c'), 'a') as f:
+            f.write('int old_WARN_ME;\n')
+        self.tarball = os.path.join(self.tmp, 'linux-source-6.1.tar.xz')
+        sh(['tar', '-C', os.path.dirname(src), '-cJf', self.tarball,
+            'linux-source-6.1'])
+        fake = os.path.join(self.tmp, 'fake-make')
+        write(fake, FAKE_MAKE)
+        os.chmod(fake, 0o755)
+        self.log = os.path.join(self.tmp, 'make.log')
+        self.env.update(LAZYMM_TARBALL=self.tarball, LAZYMM_MAKE=fake,
+                        FAKE_MAKE_LOG=self.log)
+        # The fixture series, re-made on the tarball's tree (fork.c differs).
+        self.remake_series()
+
+    def remake_series(self, edits=None):
+        """The fixture series on the tarball's tree; EDITS {index: (file,
+        old, new)} changes what patch INDEX does as well."""
+        src = os.path.join(self.tmp, 'cs-src')
+        sh(['rm', '-rf', src])
+        sh(['tar', '-C', self.tmp, '-xJf', self.tarball])
+        os.rename(os.path.join(self.tmp, 'linux-source-6.1'), src)
+        sh(['git', 'init', '-q'], cwd=src)
+        sh(['git', 'add', '-A'], cwd=src)
+        sh(['git', 'commit', '-qm', 'base'], cwd=src)
+        steps = [
+            ('lazy tlb: add helpers', 'include/linux/sched/mm.h',
+             '/* mm 5 */', '/* mm 5: lazy helpers */'),
+            ('sched/core: use the helpers', 'kernel/sched/core.c',
+             'int core_line_10;', 'int core_line_10_lazy;'),
+            ('fork: count lazy users', 'kernel/fork.c',
+             'int fork_line_30;', 'int fork_line_30_lazy;'),
+        ]
+        for i, (subject, rel, old, new) in enumerate(steps):
+            body = 'Why: a fixture.'
+            for rel2, old2, new2, *msg in [(rel, old, new)] + (
+                    [edits[i]] if edits and i in edits else []):
+                host_test.replace_line(os.path.join(src, rel2), old2, new2)
+                if msg:
+                    body = msg[0]
+            sh(['git', 'add', '-A'], cwd=src)
+            # Fixed dates: the same change makes the same patch file.
+            sh(['git', 'commit', '-qm', f'{subject}\n\n{body}'], cwd=src,
+               env={'GIT_AUTHOR_DATE': f'2026-01-0{i + 1}T00:00:00Z',
+                    'GIT_COMMITTER_DATE': f'2026-01-0{i + 1}T00:00:00Z'})
+        pdir = os.path.join(self.top, 'patches')
+        for name in os.listdir(pdir):
+            os.unlink(os.path.join(pdir, name))
+        sh(['git', 'format-patch', '-q', '-N', '--zero-commit',
+            '--no-signature', '-o', pdir, 'HEAD~3'], cwd=src)
+        self.patches = sorted(n for n in os.listdir(pdir) if n.endswith('.patch'))
+        write(os.path.join(pdir, 'series'), ''.join(n + '\n' for n in self.patches))
+        write(os.path.join(pdir, '0000-cover-letter.patch'), COVER)
+        self.script('cover-letter.sh', check=True)
+
+    def check(self, *args):
+        if os.path.exists(self.log):
+            os.unlink(self.log)
+        return self.script('check-series.sh', '--no-deps', '--arch', 'x86_64', *args)
+
+    def makes(self):
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log) as f:
+            return f.read().splitlines()
+
+    def table(self, r):
+        """{(patch number, column): cell} from the printed table."""
+        lines = r.stdout.splitlines()
+        cols = lines[0].split()[1:]
+        cells = {}
+        for line in lines[1:]:
+            m = re.match(r'^(\d{4})-\S*\s+(.*)$', line)
+            if m:
+                for col, cell in zip(cols, m.group(2).split()):
+                    cells[(m.group(1), col)] = cell
+        return cols, cells
+
+    def test_all_green_table(self):
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        cols, cells = self.table(r)
+        self.assertEqual(cols, ['checkpatch', 'x86_64', 'x86_64/sd', 'W=1',
+                                'sparse', 'sparc64', 'arm'])
+        for p in ('0001', '0002', '0003'):
+            self.assertEqual(cells[(p, 'checkpatch')], 'ok')
+            self.assertEqual(cells[(p, 'x86_64')], 'ok')
+            # The fixture's Kconfig has no shootdown option.
+            self.assertEqual(cells[(p, 'x86_64/sd')], '-')
+            self.assertEqual(cells[(p, 'sparc64')], 'ok' if p != '0001' else '-')
+        # Patch 1 touches only a header: no .c file for W=1 or sparse.
+        self.assertEqual(cells[('0001', 'W=1')], '-')
+        self.assertEqual(cells[('0002', 'W=1')], 'ok')
+        # rpc_defconfig's skip is reported with its reason.
+        self.assertIn('rpc_defconfig: ARCH_RPC needs GCC_VERSION', r.stderr)
+        self.assertIn('about ', r.stderr)
+
+    def test_resumes_only_what_changed(self):
+        self.check()
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(' 0 to run', r.stderr)
+        self.assertEqual(self.makes(), [])
+        # A new message for patch 3: its checkpatch and its prefix's builds
+        # run again; patches 1 and 2 are proved.
+        self.remake_series({2: ('kernel/fork.c', 'int fork_line_3;',
+                                'int fork_line_3;', 'Why: reworded.')})
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ran = [l for l in r.stderr.splitlines() if l.startswith('lazymm: [')]
+        self.assertTrue(ran)
+        for line in ran:
+            self.assertIn(self.patches[2], line)
+
+    def test_new_warning_fails_old_one_does_not(self):
+        # Patch 3 touches fork.c, which warns in the base already: fine.
+        # Patch 2 adds a warning to core.c: that fails.
+        self.remake_series({1: ('kernel/sched/core.c', 'int core_line_20;',
+                                'int core_line_20_WARN_ME;')})
+        r = self.check()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        _, cells = self.table(r)
+        self.assertEqual(cells[('0002', 'x86_64')], 'FAIL')
+        self.assertEqual(cells[('0003', 'x86_64')], 'ok')
+        self.assertIn('kernel/sched/core.c: warning: planted WARN_ME', r.stdout)
+
+    def test_build_break_and_w1_and_sparse(self):
+        self.remake_series({1: ('kernel/sched/core.c', 'int core_line_20;',
+                                'int core_line_20_W1_ME_SPARSE_ME;'),
+                            2: ('kernel/fork.c', 'int fork_line_3;',
+                                'int fork_line_3 BREAK_ME;')})
+        r = self.check()
+        self.assertEqual(r.returncode, 1)
+        _, cells = self.table(r)
+        self.assertEqual(cells[('0002', 'x86_64')], 'ok')
+        self.assertEqual(cells[('0002', 'W=1')], 'FAIL')
+        self.assertEqual(cells[('0002', 'sparse')], 'FAIL')
+        self.assertEqual(cells[('0003', 'x86_64')], 'FAIL')
+        # A failure is not recorded as proved: it is checked again.
+        r = self.check('--only', 'x86_64')
+        self.assertIn(' 1 to run', r.stderr)
+
+    def test_checkpatch_exception_needs_a_reason(self):
+        self.remake_series({0: ('include/linux/sched/mm.h', '/* mm 7 */',
+                                '/* mm 7 LONG_LINE_HERE */')})
+        r = self.check('--only', 'checkpatch')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('0001 checkpatch: FAIL', r.stdout)
+        self.remake_series({0: ('include/linux/sched/mm.h', '/* mm 7 */',
+                                '/* mm 7 LONG_LINE_HERE */',
+                                'checkpatch finds a LONG_LINE here: it is a '
+                                'table, which reads better unwrapped.')})
+        r = self.check('--only', 'checkpatch')
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn('0001 checkpatch: ok* ', r.stdout)
+
+    def test_budget_stops_and_resumes(self):
+        r = self.check('--budget', '0')
+        self.assertEqual(r.returncode, 3, r.stderr)
+        _, cells = self.table(r)
+        self.assertEqual(cells[('0001', 'x86_64')], '...')
+        self.assertIn('run again to resume', r.stderr)
+        self.assertEqual(self.check().returncode, 0)
+
+    def test_stale_cover_letter_fails(self):
+        write(os.path.join(self.top, 'patches', '0000-cover-letter.patch'), COVER)
+        r = self.check()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('cover letter: FAIL', r.stdout)
+
+    def test_bad_inputs(self):
+        self.assertFailsWith(self.script('check-series.sh', '--no-deps', '--arch', 'vax'),
+                             'unknown ARCH=vax')
+        self.assertFailsWith(self.check('--budget', 'soon'), 'not a number')
+        self.assertFailsWith(self.check('--only', 'nothing'), 'names no column')
+        self.assertEqual(self.makes(), [])
