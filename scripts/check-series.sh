@@ -277,12 +277,15 @@ check_extra() {
 	fi
 	mkdir -p "$dir"
 	extra_config "$key" "$dir" >"$LOG" 2>&1 || { echo "FAIL ${key} defconfig (see $LOG)"; return; }
-	# The patch's .c files; after a header change, every .c file the series
-	# touched so far (the helpers' callers).
+	# The patch's .c files; after a change to a header or Kconfig this arch
+	# reads, every .c file the series touched so far (the helpers' callers).
+	# Other arches' files are not this one's business.
 	files=$(touched_c "$i")
-	if touched "$i" | grep -qE '\.h$|Kconfig'; then
+	if touched "$i" | awk -v a="arch/$archdir/" '/\.h$|Kconfig/ &&
+	   ($0 !~ /^arch\// || index($0, a) == 1 || $0 == "arch/Kconfig")' | grep -q .; then
 		files=$(for j in $(seq 1 "$i"); do touched_c "$j"; done | sort -u)
 	fi
+	files=$(awk -v a="arch/$archdir/" '$0 !~ /^arch\// || index($0, a) == 1' <<<"$files")
 	out=
 	for f in $files; do
 		log=$(mktemp)
