@@ -13,6 +13,9 @@
 #   --no-deps        do not check for (or install) Debian packages
 #   --run-dir DIR    where this run's results go (default: a new
 #                    results/<date>-<target>-<scheme>/)
+#   --build-only     configure and build the kernel, run nothing (for
+#                    scripts/torture.sh, which boots it itself); the
+#                    kunit.py options after -- go to kunit.py build
 # The run dir keeps kunit.cmd (the exact command), console.log, kunit.json,
 # the .config, and counts ("passed failed skipped").
 # Exit: 0 all cases passed, 1 a failure, 77 the tree lacks SCHEME's options.
@@ -20,10 +23,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,19p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
 }
 
-arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res=
+arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res= build_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--build-dir) build_dir=${2:?--build-dir needs a value}; shift ;;
 	--no-deps) deps=0 ;;
 	--run-dir) res=${2:?--run-dir needs a value}; shift ;;
+	--build-only) build_only=1 ;;
 	--) shift; break ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
@@ -76,9 +80,13 @@ common=(--build_dir "$build_dir"
 [ -z "$CROSS_COMPILE" ] || common+=(--cross_compile "$CROSS_COMPILE")
 cmd=("${kunit_py[@]}" run "${common[@]}" --timeout 900 "--json=$res/kunit.json")
 cmd+=("$@")
+# A build-only run's extra options are build options (e.g. another
+# --kunitconfig): the configuration must see them too.
+config_extra=()
+[ $build_only = 0 ] || config_extra=("$@")
 # A scheme the tree defines but this arch does not offer (its Kconfig
 # dependencies are not met) shows up as kunit.py's "Missing:" options.
-if ! "${kunit_py[@]}" config "${common[@]}" >"$res/config.out" 2>&1; then
+if ! "${kunit_py[@]}" config "${common[@]}" "${config_extra[@]}" >"$res/config.out" 2>&1; then
 	unmet=$(sed -n 's/^.*Missing: //p' "$res/config.out")
 	for sym in $(fragment_symbols "$fragment"); do
 		case $unmet in
@@ -91,6 +99,20 @@ if ! "${kunit_py[@]}" config "${common[@]}" >"$res/config.out" 2>&1; then
 	die "kunit.py could not configure the kernel (see above, and $res/config.out)"
 fi
 
+if [ $build_only = 1 ]; then
+	cmd=("${kunit_py[@]}" build "${common[@]}" "$@")
+	printf '%q ' "${cmd[@]}" >"$res/build.cmd"
+	echo >>"$res/build.cmd"
+	note "building $arch/$scheme in $build_dir"
+	status=0
+	run "${cmd[@]}" >"$res/build.out" 2>&1 || status=$?
+	[ ! -f "$build_dir/.config" ] || cp "$build_dir/.config" "$res/config"
+	if [ $status != 0 ]; then
+		tail -n 20 "$res/build.out" >&2
+		die "the kernel did not build (kunit.py exited $status); see $res/build.out"
+	fi
+	exit 0
+fi
 printf '%q ' "${cmd[@]}" >"$res/kunit.cmd"
 echo >>"$res/kunit.cmd"
 rm -f "$build_dir/test.log"

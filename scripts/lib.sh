@@ -37,14 +37,14 @@ known_archs() {
 }
 
 # load_arch ARCH [MMU]: read kunit/arch/ARCH.conf and check MMU against it.
-# Sets CROSS_COMPILE, PACKAGES, MMUS, MMU and TARGET (arch, or arch-mmu).
+# Sets CROSS_COMPILE, PACKAGES, MMUS, DEB_ARCH, MMU and TARGET (arch, or arch-mmu).
 load_arch() {
 	local arch=$1 mmu=${2:-}
 	local conf=$LAZYMM_TOP/kunit/arch/$arch.conf
 
 	[ -f "$conf" ] ||
 		die "unknown ARCH=$arch; use one of: $(echo $(known_archs))"
-	CROSS_COMPILE= PACKAGES= MMUS=
+	CROSS_COMPILE= PACKAGES= MMUS= DEB_ARCH=
 	# shellcheck source=/dev/null
 	. "$conf"
 	if [ -z "$MMUS" ]; then

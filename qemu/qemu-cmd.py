@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Print the QEMU command of a torture boot.
+
+Usage: qemu/qemu-cmd.py --target TARGET --build-dir DIR --initrd FILE
+                        [--append ARGS] [-0]
+
+The machine, CPU, -smp and console of kunit/qemu/TARGET.py (what kunit.py
+boots for the KUnit run of the same kernel) are read from that file, so
+they are written down once; this adds the initramfs and the extra kernel
+arguments.  kunit.py's own kunit_shutdown= is left out: the torture /init
+powers off when its workload is done.  Output: the command shell-quoted on
+one line, or with -0 one argument per NUL-terminated field.
+"""
+import argparse
+import os
+import shlex
+import sys
+import typing
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class QemuArchParams(typing.NamedTuple):
+    """The fields of kunit.py's qemu_config.QemuArchParams (6.1)."""
+    linux_arch: str
+    kconfig: str
+    qemu_arch: str
+    kernel_path: str
+    kernel_command_line: str
+    extra_qemu_params: typing.List[str]
+
+
+def load_target(path):
+    """QEMU_ARCH of a kunit.py --qemu_config file, without kunit.py.
+
+    The file says `from ..qemu_config import QemuArchParams`; give it that
+    name here and run it.
+    """
+    with open(path) as f:
+        src = f.read()
+    src = src.replace('from ..qemu_config import QemuArchParams', '')
+    scope = {'QemuArchParams': QemuArchParams, '__file__': path}
+    exec(compile(src, path, 'exec'), scope)  # our own data file
+    return scope['QEMU_ARCH']
+
+
+def qemu_command(target, build_dir, initrd, append=''):
+    params = load_target(os.path.join(TOP, 'kunit', 'qemu', target + '.py'))
+    cmdline = ' '.join(a for a in (params.kernel_command_line, append) if a)
+    # The same base as kunit.py's LinuxSourceTreeOperationsQemu.start().
+    return (['qemu-system-' + params.qemu_arch, '-nodefaults', '-m', '1024',
+             '-kernel', os.path.join(build_dir, params.kernel_path),
+             '-initrd', initrd, '-append', cmdline, '-no-reboot',
+             '-nographic', '-serial', 'stdio'] +
+            list(params.extra_qemu_params))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--target', required=True)
+    ap.add_argument('--build-dir', required=True)
+    ap.add_argument('--initrd', required=True)
+    ap.add_argument('--append', default='')
+    ap.add_argument('-0', dest='null', action='store_true')
+    args = ap.parse_args()
+    if not os.path.exists(os.path.join(TOP, 'kunit', 'qemu', args.target + '.py')):
+        sys.exit(f'lazymm: no kunit/qemu/{args.target}.py; use a TARGET '
+                 'that kunit/qemu/ has')
+    cmd = qemu_command(args.target, args.build_dir, args.initrd, args.append)
+    if args.null:
+        sys.stdout.write(''.join(a + '\0' for a in cmd))
+    else:
+        print(' '.join(shlex.quote(a) for a in cmd))
+
+
+if __name__ == '__main__':
+    main()

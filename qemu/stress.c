@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lazymm-stress: the in-guest workload of the torture boots.
+ *
+ * Usage: lazymm-stress [-d SECONDS] [-n] [-s SEED]
+ *   -d SECONDS  how long to run (default 60)
+ *   -n          no CPU hotplug (for a kernel or machine without it)
+ *   -s SEED     seed of the random choices (default: the time)
+ *
+ * Every mode runs at once, each in its own process (so in its own mm), for
+ * the whole duration, because the bugs seed 001 found need them together: an
+ * mm lazily held by an idle CPU while that CPU goes offline, or while the mm
+ * is torn down on another CPU.
+ *
+ *   pingpong    pairs of threads pass a token through pipes, so CPUs go
+ *               user -> idle -> user and idle CPUs keep the mm lazily
+ *               (will-it-scale context_switch1_threads, nproc/2 pairs)
+ *   forkexec    fork/exec/exit storms: exec_mmap(), exit_mm(), and processes
+ *               exiting or exec()ing while their other threads sleep
+ *   membarrier  private/global expedited barriers against all of the above
+ *   pagetable   mprotect, mremap, madvise(MADV_FREE, MADV_COLD,
+ *               MADV_PAGEOUT) and fork on data it verifies: the lazy_mmu
+ *               callers
+ *   hotplug     offline/online random CPUs through sysfs
+ *
+ * It prints one report line, "lazymm-stress: done seconds=... exec=... ...",
+ * and exits 0 only if every mode ran and saw nothing wrong.  Anything wrong
+ * is printed as "lazymm-stress: error: ..." (the torture judge looks for
+ * those lines) and makes the exit status 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/membarrier.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define MAX_CPUS 64
+
+/* Counters, in a shared mapping so every worker process can add to them. */
+struct counters {
+	uint64_t pingpong;	/* token round trips */
+	uint64_t fork;		/* children forked (all modes) */
+	uint64_t exec;		/* children that reached their exec()ed image */
+	uint64_t exit;		/* children reaped with a clean exit */
+	uint64_t membarrier;	/* membarrier() calls */
+	uint64_t pagetable;	/* pagetable rounds (mmap .. munmap) */
+	uint64_t cpu_offline;	/* CPUs taken offline */
+	uint64_t cpu_online;	/* CPUs brought back */
+	uint64_t hotplug_busy;	/* writes the kernel refused with EBUSY/EAGAIN */
+	uint64_t errors;
+	int stop;
+};
+
+static struct counters *ctr;
+static const char *self_exe = "/proc/self/exe";
+static long page_size;
+
+static void add(uint64_t *c, uint64_t n)
+{
+	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+}
+
+static uint64_t get(uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static int stopping(void)
+{
+	return __atomic_load_n(&ctr->stop, __ATOMIC_ACQUIRE);
+}
+
+/* error(fmt, ...): count and report something wrong; the run goes on. */
+static void error(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (ctr)
+		add(&ctr->errors, 1);
+	fprintf(stderr, "lazymm-stress: error: %s\n", buf);
+}
+
+/* Small xorshift generator: each thread has its own state. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static long sys_membarrier(int cmd, unsigned int flags)
+{
+	return syscall(__NR_membarrier, cmd, flags, 0);
+}
+
+/* ---- pingpong: a token through pipes, each side sleeping in read() ---- */
+
+struct pair {
+	int to_b[2], to_a[2];
+};
+
+static void *pong(void *arg)
+{
+	struct pair *p = arg;
+	char c;
+
+	while (read(p->to_b[0], &c, 1) == 1 && c == 'p')
+		if (write(p->to_a[1], &c, 1) != 1)
+			break;
+	return NULL;
+}
+
+static void *ping(void *arg)
+{
+	struct pair *p = arg;
+	char c = 'p';
+	uint64_t n = 0;
+
+	while (!stopping()) {
+		if (write(p->to_b[1], &c, 1) != 1 || read(p->to_a[0], &c, 1) != 1) {
+			error("pingpong: pipe: %s", strerror(errno));
+			break;
+		}
+		if (++n % 64 == 0) {
+			add(&ctr->pingpong, 64);
+			/* Both sides asleep: the CPUs go idle, keeping the mm lazily. */
+			sleep_ms(1);
+		}
+	}
+	c = 'q';
+	if (write(p->to_b[1], &c, 1) != 1)
+		error("pingpong: cannot stop the partner thread");
+	return NULL;
+}
+
+static int mode_pingpong(int ncpus)
+{
+	int npairs = ncpus / 2 > 0 ? ncpus / 2 : 1;
+	pthread_t th[2 * MAX_CPUS];
+	struct pair pairs[MAX_CPUS];
+	int i;
+
+	/* Global expedited membarrier()s must reach this mm too. */
+	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0))
+		error("pingpong: register global expedited: %s", strerror(errno));
+	for (i = 0; i < npairs; i++) {
+		if (pipe(pairs[i].to_b) || pipe(pairs[i].to_a)) {
+			error("pingpong: pipe: %s", strerror(errno));
+			return 1;
+		}
+		if (pthread_create(&th[2 * i], NULL, pong, &pairs[i]) ||
+		    pthread_create(&th[2 * i + 1], NULL, ping, &pairs[i])) {
+			error("pingpong: cannot start threads");
+			return 1;
+		}
+	}
+	for (i = 0; i < 2 * npairs; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+/* ---- forkexec: exec/exit storms ---- */
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sleep_ms(1000);
+	return NULL;
+}
+
+/*
+ * What a forkexec child runs after exec(): "exit" returns at once;
+ * "threads" starts sleeping threads and exits the process under them;
+ * "reexec" starts sleeping threads and exec()s again from a non-leader
+ * thread (de_thread() and exec_mmap() with other threads live).
+ */
+static void *reexec_thread(void *arg)
+{
+	char *const argv[] = { "lazymm-stress", "--exec-child", "exit", NULL };
+
+	(void)arg;
+	sleep_ms(1);
+	execv(self_exe, argv);
+	_exit(127);
+}
+
+static int exec_child(const char *what)
+{
+	pthread_t t;
+	int i;
+
+	if (!strcmp(what, "exit"))
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (pthread_create(&t, NULL, sleeper, NULL))
+			return 2;
+	sleep_ms(2);
+	if (!strcmp(what, "threads"))
+		exit(0);	/* exit_group() while the threads sleep */
+	if (!strcmp(what, "reexec")) {
+		if (pthread_create(&t, NULL, reexec_thread, NULL))
+			return 2;
+		for (;;)
+			sleep_ms(1000);
+	}
+	return 3;
+}
+
+/* reap(pid, what): 1 if the child exited cleanly; anything else is an error. */
+static int reap(pid_t pid, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid) {
+		error("%s: waitpid: %s", what, strerror(errno));
+		return 0;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		add(&ctr->exit, 1);
+		return 1;
+	}
+	if (WIFEXITED(status))
+		error("%s: child exited with status %d", what, WEXITSTATUS(status));
+	else
+		error("%s: child killed by signal %d", what, WTERMSIG(status));
+	return 0;
+}
+
+static int mode_forkexec(uint64_t seed)
+{
+	static char *const kinds[] = { "exit", "threads", "reexec" };
+
+	while (!stopping()) {
+		int k = rnd(&seed) % 4;
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			error("forkexec: fork: %s", strerror(errno));
+			sleep_ms(100);
+			continue;
+		}
+		if (pid == 0) {
+			if (k == 3)	/* fork and exit, no exec */
+				_exit(0);
+			char *const argv[] = { "lazymm-stress", "--exec-child",
+					       kinds[k], NULL };
+			execv(self_exe, argv);
+			_exit(127);
+		}
+		add(&ctr->fork, 1);
+		/* A clean exit means every exec() on the way succeeded. */
+		if (reap(pid, "forkexec") && k != 3)
+			add(&ctr->exec, k == 2 ? 2 : 1);
+	}
+	return 0;
+}
+
+/* ---- membarrier ---- */
+
+static void *membarrier_sibling(void *arg)
+{
+	(void)arg;
+	/* Runs now and then in this mm, so private barriers have CPUs to IPI. */
+	while (!stopping())
+		sleep_ms(2);
+	return NULL;
+}
+
+static int mode_membarrier(void)
+{
+	long cmds = sys_membarrier(MEMBARRIER_CMD_QUERY, 0);
+	int sync_core = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE);
+	pthread_t t[2];
+	uint64_t n = 0;
+	int i;
+
+	if (cmds < 0) {
+		error("membarrier: query: %s", strerror(errno));
+		return 1;
+	}
+	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) ||
+	    (sync_core && sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0))) {
+		error("membarrier: register: %s", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, membarrier_sibling, NULL);
+	while (!stopping()) {
+		int cmd = MEMBARRIER_CMD_PRIVATE_EXPEDITED;
+
+		if (n % 8 == 1)
+			cmd = MEMBARRIER_CMD_GLOBAL_EXPEDITED;
+		else if (n % 8 == 2 && sync_core)
+			cmd = MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE;
+		else if (n % 64 == 3)
+			cmd = MEMBARRIER_CMD_GLOBAL;	/* synchronize_rcu() */
+		if (sys_membarrier(cmd, 0))
+			error("membarrier: cmd %d: %s", cmd, strerror(errno));
+		n++;
+		if (n % 16 == 0) {
+			add(&ctr->membarrier, 16);
+			sleep_ms(1);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+/* ---- pagetable: the lazy_mmu callers, on data that is checked ---- */
+
+static int check(const uint64_t *p, size_t words, uint64_t tag, const char *when)
+{
+	size_t i;
+
+	for (i = 0; i < words; i += 7)
+		if (p[i] != (tag ^ i)) {
+			error("pagetable: data lost after %s: word %zu is %#llx, not %#llx",
+			      when, i, (unsigned long long)p[i],
+			      (unsigned long long)(tag ^ i));
+			return 1;
+		}
+	return 0;
+}
+
+static void fill(uint64_t *p, size_t words, uint64_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < words; i += 7)
+		p[i] = tag ^ i;
+}
+
+static void pagetable_round(uint64_t *seed)
+{
+	size_t len = 32 * page_size, words = len / 8, half = words / 2;
+	uint64_t tag = rnd(seed);
+	uint64_t *p, *q;
+	pid_t pid;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		error("pagetable: mmap: %s", strerror(errno));
+		return;
+	}
+	fill(p, words, tag);
+	if (mprotect(p, len, PROT_READ) || mprotect(p, len, PROT_READ | PROT_WRITE)) {
+		error("pagetable: mprotect: %s", strerror(errno));
+		goto out;
+	}
+	if (check(p, words, tag, "mprotect"))
+		goto out;
+	/* Grow and move: move_page_tables() under lazy_mmu. */
+	q = mremap(p, len, 2 * len, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED) {
+		error("pagetable: mremap: %s", strerror(errno));
+		goto out;
+	}
+	p = q;
+	if (check(p, words, tag, "mremap"))
+		goto out_big;
+	/* Cold and paged out (no swap: they stay), still the same data. */
+	if (madvise(p, len, MADV_COLD) || madvise(p, len, MADV_PAGEOUT)) {
+		error("pagetable: madvise(COLD/PAGEOUT): %s", strerror(errno));
+		goto out_big;
+	}
+	if (check(p, words, tag, "MADV_COLD/MADV_PAGEOUT"))
+		goto out_big;
+	/* MADV_FREE on the first half: its contents may go, the rest stays. */
+	if (madvise(p, half * 8, MADV_FREE)) {
+		error("pagetable: madvise(FREE): %s", strerror(errno));
+		goto out_big;
+	}
+	fill(p, half, tag);
+	/* Copy-on-write in a child that checks and scribbles; ours must stay. */
+	pid = fork();
+	if (pid == 0)
+		_exit(check(p, words, tag, "fork") ? 1 : (fill(p, words, ~tag), 0));
+	if (pid < 0) {
+		error("pagetable: fork: %s", strerror(errno));
+		goto out_big;
+	}
+	add(&ctr->fork, 1);
+	reap(pid, "pagetable");
+	if (!check(p, words, tag, "a child's copy-on-write"))
+		add(&ctr->pagetable, 1);
+out_big:
+	len *= 2;
+out:
+	munmap(p, len);
+}
+
+static void *pagetable_thread(void *arg)
+{
+	uint64_t seed = (uintptr_t)arg;
+
+	while (!stopping())
+		pagetable_round(&seed);
+	return NULL;
+}
+
+static int mode_pagetable(uint64_t seed)
+{
+	pthread_t t[2];
+	int i;
+
+	/* Two threads in one mm: their TLB flushes must reach each other. */
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, pagetable_thread, (void *)(uintptr_t)(seed + i));
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+/* ---- hotplug: random CPUs offline and online through sysfs ---- */
+
+static int cpu_online_path(int cpu, char *buf, size_t len)
+{
+	snprintf(buf, len, "/sys/devices/system/cpu/cpu%d/online", cpu);
+	return access(buf, W_OK) == 0;
+}
+
+/* set_cpu(cpu, on): 1 done, 0 refused for now, -1 error. */
+static int set_cpu(int cpu, int on)
+{
+	char path[64];
+	int fd, ret;
+
+	cpu_online_path(cpu, path, sizeof(path));
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, on ? "1" : "0", 1) == 1;
+	if (!ret && (errno == EBUSY || errno == EAGAIN))
+		ret = 0;
+	else if (!ret)
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+static int mode_hotplug(int ncpus, uint64_t seed)
+{
+	int cpus[MAX_CPUS], online[MAX_CPUS], n = 0, nonline, i;
+	char path[64];
+
+	for (i = 0; i < ncpus && i < MAX_CPUS; i++)
+		if (cpu_online_path(i, path, sizeof(path)))
+			cpus[n++] = i;
+	if (n == 0) {
+		error("hotplug: no CPU has a writable %s (CONFIG_HOTPLUG_CPU?)",
+		      "/sys/devices/system/cpu/cpuN/online");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		online[i] = 1;
+	/* CPUs without an online file (x86's CPU 0) stay online anyway. */
+	nonline = ncpus;
+	while (!stopping()) {
+		int k = rnd(&seed) % n, on = !online[k], r;
+
+		if (!on && nonline <= 1)
+			continue;
+		r = set_cpu(cpus[k], on);
+		if (r < 0) {
+			error("hotplug: CPU %d %s: %s", cpus[k],
+			      on ? "online" : "offline", strerror(errno));
+		} else if (r == 0) {
+			add(&ctr->hotplug_busy, 1);
+		} else {
+			online[k] = on;
+			nonline += on ? 1 : -1;
+			add(on ? &ctr->cpu_online : &ctr->cpu_offline, 1);
+		}
+		sleep_ms(20 + rnd(&seed) % 200);
+	}
+	/* Leave every CPU online, as the run found them. */
+	for (i = 0; i < n; i++)
+		if (!online[i]) {
+			if (set_cpu(cpus[i], 1) == 1)
+				add(&ctr->cpu_online, 1);
+			else
+				error("hotplug: CPU %d does not come back online", cpus[i]);
+		}
+	return 0;
+}
+
+/* ---- the parent: start the workers, stop them, report ---- */
+
+struct worker {
+	const char *name;
+	pid_t pid;
+};
+
+static pid_t start_worker(const char *name, int (*fn)(int, uint64_t), int ncpus,
+			  uint64_t seed)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(ncpus, seed) ? 1 : 0);
+	if (pid < 0)
+		error("cannot fork the %s worker: %s", name, strerror(errno));
+	return pid;
+}
+
+static int run_pingpong(int ncpus, uint64_t seed) { (void)seed; return mode_pingpong(ncpus); }
+static int run_forkexec(int ncpus, uint64_t seed) { (void)ncpus; return mode_forkexec(seed); }
+static int run_membarrier(int ncpus, uint64_t seed) { (void)ncpus; (void)seed; return mode_membarrier(); }
+static int run_pagetable(int ncpus, uint64_t seed) { (void)ncpus; return mode_pagetable(seed); }
+static int run_hotplug(int ncpus, uint64_t seed) { return mode_hotplug(ncpus, seed); }
+
+static void report(const char *what, long seconds)
+{
+	printf("lazymm-stress: %s seconds=%ld pingpong=%llu fork=%llu exec=%llu exit=%llu "
+	       "membarrier=%llu pagetable=%llu cpu_offline=%llu cpu_online=%llu "
+	       "hotplug_busy=%llu errors=%llu\n", what, seconds,
+	       (unsigned long long)get(&ctr->pingpong), (unsigned long long)get(&ctr->fork),
+	       (unsigned long long)get(&ctr->exec), (unsigned long long)get(&ctr->exit),
+	       (unsigned long long)get(&ctr->membarrier), (unsigned long long)get(&ctr->pagetable),
+	       (unsigned long long)get(&ctr->cpu_offline), (unsigned long long)get(&ctr->cpu_online),
+	       (unsigned long long)get(&ctr->hotplug_busy), (unsigned long long)get(&ctr->errors));
+	fflush(stdout);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: lazymm-stress [-d SECONDS] [-n] [-s SEED]\n"
+		"  -d SECONDS  how long to run (default 60)\n"
+		"  -n          no CPU hotplug\n"
+		"  -s SEED     seed of the random choices (default: the time)\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, uint64_t);
+		int copies;
+	} modes[] = {
+		{ "pingpong", run_pingpong, 2 },
+		{ "forkexec", run_forkexec, 2 },
+		{ "membarrier", run_membarrier, 1 },
+		{ "pagetable", run_pagetable, 2 },
+		{ "hotplug", run_hotplug, 1 },
+	};
+	struct worker workers[16];
+	long duration = 60, elapsed = 0, grace;
+	int hotplug = 1, nworkers = 0, ncpus, i, j, status, failed = 0;
+	uint64_t seed = time(NULL);
+	struct timespec t0, t1;
+	int opt;
+
+	if (argc == 3 && !strcmp(argv[1], "--exec-child"))
+		return exec_child(argv[2]);
+	while ((opt = getopt(argc, argv, "d:ns:h")) != -1) {
+		switch (opt) {
+		case 'd': duration = atol(optarg); break;
+		case 'n': hotplug = 0; break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (duration <= 0 || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	seed |= 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page_size = sysconf(_SC_PAGESIZE);
+	ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	if (ncpus < 1 || ncpus > MAX_CPUS)
+		ncpus = ncpus < 1 ? 1 : MAX_CPUS;
+	ctr = mmap(NULL, sizeof(*ctr), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctr == MAP_FAILED) {
+		ctr = NULL;
+		error("mmap of the counters: %s", strerror(errno));
+		return 1;
+	}
+	printf("lazymm-stress: start seconds=%ld cpus=%d seed=%llu hotplug=%d\n",
+	       duration, ncpus, (unsigned long long)seed, hotplug);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < (int)(sizeof(modes) / sizeof(modes[0])); i++) {
+		if (!hotplug && modes[i].fn == run_hotplug)
+			continue;
+		for (j = 0; j < modes[i].copies; j++) {
+			pid_t pid = start_worker(modes[i].name, modes[i].fn, ncpus,
+						 seed + 7919 * (nworkers + 1));
+			if (pid > 0)
+				workers[nworkers++] = (struct worker){ modes[i].name, pid };
+		}
+	}
+	while (elapsed < duration) {
+		sleep_ms(1000);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		elapsed = t1.tv_sec - t0.tv_sec;
+		if (elapsed % 10 == 0 && elapsed < duration)
+			report("progress", elapsed);
+	}
+	__atomic_store_n(&ctr->stop, 1, __ATOMIC_RELEASE);
+
+	/* Workers finish their round and stop; one that does not is hung. */
+	grace = 120;
+	for (i = 0; i < nworkers; i++) {
+		pid_t r;
+
+		while ((r = waitpid(workers[i].pid, &status, WNOHANG)) == 0 && grace > 0) {
+			sleep_ms(1000);
+			grace--;
+		}
+		if (r == 0) {
+			error("the %s worker (pid %d) did not stop within 120 s",
+			      workers[i].name, workers[i].pid);
+			kill(workers[i].pid, SIGKILL);
+			waitpid(workers[i].pid, &status, 0);
+			failed = 1;
+		} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			error("the %s worker %s %d", workers[i].name,
+			      WIFEXITED(status) ? "exited with status" : "was killed by signal",
+			      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			failed = 1;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	report("done", t1.tv_sec - t0.tv_sec);
+	if (get(&ctr->exec) == 0 || get(&ctr->pagetable) == 0 || get(&ctr->membarrier) == 0 ||
+	    get(&ctr->pingpong) == 0 || (hotplug && get(&ctr->cpu_offline) == 0))
+		error("a mode did no work at all (see the counts above)");
+	return failed || get(&ctr->errors) ? 1 : 0;
+}

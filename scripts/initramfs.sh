@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the BusyBox initramfs of a torture boot: Debian's busybox-static for
+# the guest arch, the stress program cross-compiled static, qemu/init, and
+# rcutorture's modules from a build dir.
+#
+# Usage: scripts/initramfs.sh --arch ARCH --kdir DIR --out FILE [--modules DIR]
+#   --arch ARCH     x86_64, arm64, powerpc
+#   --kdir DIR      the kernel tree: its usr/gen_init_cpio.c writes the
+#                   archive, so no root is needed for /dev/console
+#   --out FILE      the gzip'd cpio archive to write
+#   --modules DIR   a kernel build dir; torture.ko and rcutorture.ko go in
+#                   /lib/modules when it has them
+# busybox-static is fetched once per arch with apt-get download into
+# ~/.cache/lazymm/busybox (the foreign ones with their own package lists).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,15p' "$0"
+}
+
+# fetch_busybox DEB_ARCH: print the path of a busybox-static binary for it.
+fetch_busybox() {
+	local deb_arch=$1 dir=$LAZYMM_CACHE/busybox/$1 apt deb
+	local opts
+	if [ -x "$dir/busybox" ]; then
+		echo "$dir/busybox"
+		return
+	fi
+	# A private apt state, so the host's own package lists and its
+	# architecture set stay as they are.
+	apt=$LAZYMM_CACHE/apt/$deb_arch
+	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dir"
+	opts=(-q -oAPT::Architecture="$deb_arch" -oAPT::Architectures="$deb_arch"
+		-oDir::State::Lists="$apt/lists" -oDir::Cache="$apt/cache"
+		-oAPT::Sandbox::User=root)
+	note "fetching Debian's busybox-static for $deb_arch into $dir"
+	# One index failing (a mirror mid-sync) need not stop us: the download
+	# below says whether busybox-static was found after all.
+	run apt-get "${opts[@]}" update >&2 ||
+		note "apt-get update for $deb_arch reported errors; trying the download anyway"
+	rm -f "$apt"/busybox-static_*.deb
+	(cd "$apt" && run apt-get "${opts[@]}" download "busybox-static:$deb_arch" >&2) ||
+		die "apt-get download busybox-static:$deb_arch failed; check the network and /etc/apt/sources.list (see apt's message above), then run again"
+	deb=$(ls "$apt"/busybox-static_*.deb)
+	rm -rf "$apt/x"
+	dpkg-deb -x "$deb" "$apt/x"
+	install -m 0755 "$apt/x/bin/busybox" "$dir/busybox.new"
+	mv "$dir/busybox.new" "$dir/busybox"
+	rm -rf "$apt/x"
+	echo "$dir/busybox"
+}
+
+# gen_init_cpio KDIR: print the path of the kernel's archive writer, built
+# from KDIR's source with the host compiler when it is missing or older.
+gen_init_cpio() {
+	local src=$1/usr/gen_init_cpio.c bin=$LAZYMM_CACHE/bin/gen_init_cpio
+	[ -f "$src" ] || die "KDIR=$1 has no usr/gen_init_cpio.c; point KDIR at a Linux 6.1.y tree"
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		mkdir -p "$(dirname "$bin")"
+		run gcc -O2 -o "$bin.new" "$src" >&2
+		mv "$bin.new" "$bin"
+	fi
+	echo "$bin"
+}
+
+main() {
+	local arch= kdir= out= modules= busybox cpio work m
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h|--help) usage; exit 0 ;;
+		--arch) arch=${2:?--arch needs a value}; shift ;;
+		--kdir) kdir=${2:?--kdir needs a value}; shift ;;
+		--out) out=${2:?--out needs a value}; shift ;;
+		--modules) modules=${2:?--modules needs a value}; shift ;;
+		*) die "unknown option $1; see $0 --help" ;;
+		esac
+		shift
+	done
+	[ -n "$arch" ] && [ -n "$kdir" ] && [ -n "$out" ] ||
+		die "--arch, --kdir and --out are needed; see $0 --help"
+	load_arch "$arch"
+	command -v "${CROSS_COMPILE}gcc" >/dev/null ||
+		die "no ${CROSS_COMPILE}gcc; run scripts/deps.sh $arch"
+
+	busybox=$(fetch_busybox "$DEB_ARCH")
+	cpio=$(gen_init_cpio "$kdir")
+	work=$(mktemp -d)
+	# shellcheck disable=SC2064 # expand $work now
+	trap "rm -rf '$work'" EXIT
+
+	# The stress program is a second or two to compile: always from source.
+	run "${CROSS_COMPILE}gcc" -static -O2 -Wall -pthread \
+		-o "$work/lazymm-stress" "$LAZYMM_TOP/qemu/stress.c" >&2 ||
+		die "${CROSS_COMPILE}gcc cannot build a static program; is the static libc there? run scripts/deps.sh $arch"
+
+	{
+		echo "dir /dev 0755 0 0"
+		echo "nod /dev/console 0600 0 0 c 5 1"
+		echo "dir /bin 0755 0 0"
+		echo "dir /proc 0755 0 0"
+		echo "dir /sys 0755 0 0"
+		echo "dir /lib 0755 0 0"
+		echo "dir /lib/modules 0755 0 0"
+		echo "file /init $LAZYMM_TOP/qemu/init 0755 0 0"
+		echo "file /bin/busybox $busybox 0755 0 0"
+		echo "file /bin/lazymm-stress $work/lazymm-stress 0755 0 0"
+		if [ -n "$modules" ]; then
+			for m in kernel/torture.ko kernel/rcu/rcutorture.ko; do
+				[ ! -f "$modules/$m" ] ||
+					echo "file /lib/modules/$(basename "$m") $modules/$m 0644 0 0"
+			done
+		fi
+	} >"$work/list"
+	"$cpio" "$work/list" | gzip -6 >"$out.new"
+	mv "$out.new" "$out"
+	note "initramfs for $arch: $out"
+}
+
+main "$@"

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the lazymm kernel under QEMU (4 vCPUs, TCG) with a BusyBox initramfs,
+# run a torture workload with CPU hotplug, and judge the console.
+#
+# Usage: scripts/torture.sh [options]
+#   --arch ARCH      x86_64 (default), arm64, powerpc
+#   --mmu MMU        powerpc only: radix (default) or hash
+#   --scheme SCHEME  refcount (default) or shootdown: a kconfig/ fragment
+#   --duration SEC   how long the workload runs (default 60)
+#   --kdir DIR       a Linux 6.1.y tree (default: Debian's, in the cache);
+#                    the series is applied to it as for scripts/kunit.sh
+#   --build-dir DIR  the kernel build dir (default: the KUnit one,
+#                    ~/.cache/lazymm/build/ARCH-SCHEME[-kasan])
+#   --run-dir DIR    where this run's results go (default: a new
+#                    results/torture-<date>-<target>-<scheme>[-...]/)
+#   --no-deps        do not check for (or install) Debian packages
+#   --rcutorture     run the kernel's rcutorture (module) with CPU hotplug
+#                    instead of the stress program
+#   --kasan          x86_64 only: the same kernel with KASAN, own build dir
+#   --timeout SEC    kill QEMU after SEC (default: duration + 600)
+# The kernel is the KUnit kernel of ARCH/SCHEME (kunit/lazymm.kunitconfig
+# has what the boot needs), built through scripts/kunit.sh if needed.  The
+# run dir keeps qemu.cmd (re-runnable by hand), console.log, config,
+# initramfs.cpio.gz, judge.txt (first offending lines first), summary
+# (key=value: seconds, CPU hotplug operations, exec/exit counts, lazy_tlb
+# vmstat counters) and counts ("passed failed skipped", one check).
+# Exit: 0 the judge passed, 1 it failed (or the build did), 77 the
+# configuration is unavailable (the tree lacks SCHEME, or --kasan off x86_64).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,31p' "$0"
+}
+
+arch=x86_64 mmu= scheme=refcount duration=60 kdir= build_dir= res= deps=1
+mode=stress kasan=0 timeout_s=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--arch) arch=${2:?--arch needs a value}; shift ;;
+	--mmu) mmu=${2:?--mmu needs a value}; shift ;;
+	--scheme) scheme=${2:?--scheme needs a value}; shift ;;
+	--duration) duration=${2:?--duration needs a value}; shift ;;
+	--kdir) kdir=${2:?--kdir needs a value}; shift ;;
+	--build-dir) build_dir=${2:?--build-dir needs a value}; shift ;;
+	--run-dir) res=${2:?--run-dir needs a value}; shift ;;
+	--no-deps) deps=0 ;;
+	--rcutorture) mode=rcutorture ;;
+	--kasan) kasan=1 ;;
+	--timeout) timeout_s=${2:?--timeout needs a value}; shift ;;
+	*) die "unknown option $1; see $0 --help" ;;
+	esac
+	shift
+done
+
+# Bad choices fail before anything slow happens.
+load_arch "$arch" "$mmu"
+scheme_fragment "$scheme" >/dev/null
+case $duration in
+'' | *[!0-9]* | 0) die "--duration $duration is not a positive number of seconds; e.g. --duration 60" ;;
+esac
+case ${timeout_s:-1} in
+'' | *[!0-9]* | 0) die "--timeout $timeout_s is not a positive number of seconds" ;;
+esac
+timeout_s=${timeout_s:-$((duration + 600))}
+variant=$scheme
+if [ $kasan = 1 ]; then
+	if [ "$arch" != x86_64 ]; then
+		note "the KASAN variant is built for x86_64 only, not ARCH=$arch; skipped"
+		exit 77
+	fi
+	variant=$scheme-kasan
+fi
+[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
+[ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
+kdir=$(resolve_kdir "$kdir")
+build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$variant}
+
+suffix=$variant
+[ $mode = stress ] || suffix=$suffix-$mode
+res=${res:-$LAZYMM_RESULTS/torture-$(date +%Y%m%d-%H%M%S)-$TARGET-$suffix}
+mkdir -p "$res"
+res=$(cd "$res" && pwd)
+echo "0 1 0" >"$res/counts"	# until the judge says otherwise
+
+# finish RESULT DETAIL: the one line a caller reads, the counts, the exit.
+finish() {
+	local line="torture $TARGET/$suffix: $1"
+	[ -z "$2" ] || line="$line ($2)"
+	echo "$line ($res)"
+	if [ "$1" = passed ]; then
+		echo "1 0 0" >"$res/counts"
+		exit 0
+	fi
+	exit 1
+}
+
+# 1. The kernel: the KUnit kernel of this arch and scheme, series applied.
+kunit_opts=(--build-only --no-deps --arch "$arch" ${mmu:+--mmu "$mmu"}
+	--scheme "$scheme" --kdir "$kdir" --build-dir "$build_dir"
+	--run-dir "$res/build")
+[ $kasan = 0 ] || kunit_opts+=(-- --kunitconfig "$LAZYMM_TOP/kconfig/kasan.config")
+rc=0
+"$LAZYMM_TOP/scripts/kunit.sh" "${kunit_opts[@]}" >/dev/null || rc=$?
+if [ $rc = 77 ]; then
+	echo "0 0 1" >"$res/counts"
+	exit 77
+fi
+[ $rc = 0 ] || finish FAILED "the kernel did not build; see $res/build/build.out"
+build_dir=$(cd "$build_dir" && pwd)
+cp "$build_dir/.config" "$res/config"
+
+# 2. The initramfs: BusyBox, the stress program, /init, rcutorture.ko.
+"$LAZYMM_TOP/scripts/initramfs.sh" --arch "$arch" --kdir "$kdir" \
+	--modules "$build_dir" --out "$res/initramfs.cpio.gz" 2>"$res/initramfs.log" || {
+	cat "$res/initramfs.log" >&2
+	exit 1
+}
+
+# 3. The boot.  The KUnit suites built into this kernel already ran in the
+# KUnit boot: filter them all out here.  panic=-1: a panicking guest
+# reboots, which -no-reboot turns into QEMU exiting, instead of hanging
+# until the timeout.
+append="kunit.filter_glob=lazymm.torture.no.kunit panic=-1"
+append="$append lazymm.mode=$mode lazymm.duration=$duration"
+# Seed 001's shape: rcutorture with CPU hotplug every 100 jiffies, starting
+# 5 s in.  /init passes rcutorture.* on to insmod, and ends the test itself
+# (rmmod) after the duration instead of shutdown_secs, so every arch's
+# poweroff path is the same.
+[ $mode = stress ] ||
+	append="$append rcutorture.onoff_interval=100 rcutorture.onoff_holdoff=5"
+mapfile -d '' -t qemu < <(python3 "$LAZYMM_TOP/qemu/qemu-cmd.py" -0 \
+	--target "$TARGET" --build-dir "$build_dir" \
+	--initrd "$res/initramfs.cpio.gz" --append "$append")
+[ ${#qemu[@]} -gt 0 ] || die "qemu/qemu-cmd.py gave no command for $TARGET"
+printf '%q ' "${qemu[@]}" >"$res/qemu.cmd"
+echo >>"$res/qemu.cmd"
+trap 'echo >&2; die "interrupted; the console so far is in $res/console.log"' INT TERM
+
+note "torture $TARGET/$suffix: $mode for $duration s; console in $res/console.log"
+start=$(date +%s)
+qrc=0
+timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$res/console.log" 2>&1 || qrc=$?
+wall=$(($(date +%s) - start))
+
+# 4. The judge.
+judge=(python3 "$LAZYMM_TOP/scripts/torture-judge.py" "$res/console.log"
+	--mode "$mode" --expect "$LAZYMM_TOP/kunit/qemu/$TARGET.expect"
+	--summary "$res/summary")
+case $qrc in
+124 | 137) judge+=(--timed-out "$timeout_s") ;;
+esac
+jrc=0
+"${judge[@]}" >"$res/judge.txt" || jrc=$?
+echo "qemu_exit=$qrc" >>"$res/summary"
+echo "wall_seconds=$wall" >>"$res/summary"
+sed 's/^/  /' "$res/judge.txt" >&2
+
+# summary_value KEY: a value from the summary, or "?".
+summary_value() {
+	sed -n "s/^$1=//p" "$res/summary" | tail -n 1 | grep . || echo '?'
+}
+detail="$(summary_value seconds) s, $(summary_value hotplug_ops) CPU hotplug ops"
+[ $mode = rcutorture ] || detail="$detail, $(summary_value exec) exec, $(summary_value exit) exit"
+[ $jrc = 0 ] || finish FAILED "$detail; see $res/judge.txt"
+finish passed "$detail"
