@@ -56,7 +56,7 @@ overlaid=0
 undo_overlay() {
 	[ $overlaid = 1 ] || return 0
 	git -C "$tree" reset -q --hard
-	git -C "$tree" clean -q -fd
+	git -C "$tree" clean -q -fdx
 	overlaid=0
 }
 

@@ -66,7 +66,7 @@ am_series() {
 	n=$(series_patches | wc -l)
 	if [ "$i" -lt "$n" ] || [ "$(git -C "$tree" rev-parse HEAD)" != "$start" ]; then
 		git -C "$tree" checkout -q -f --detach "$start"
-		git -C "$tree" clean -q -fd
+		git -C "$tree" clean -q -fdx
 	fi
 	if [ "$i" -lt "$n" ]; then
 		log=$(mktemp)

@@ -70,6 +70,9 @@ class BisectTest(host_test.Fixture):
         # Debian's tarball, in small: the import is made from it.
         src = os.path.join(self.tmp, 'tarball-src', 'linux-source-6.1')
         host_test.make_fixture_tree(src)
+        # As Debian's: everything at the top level is ignored, so files a
+        # step adds are untracked *and* ignored.
+        write(os.path.join(src, '.gitignore'), '/*\n!/debian/\n')
         self.tarball = os.path.join(self.tmp, 'linux-source-6.1.tar.xz')
         sh(['tar', '-C', os.path.dirname(src), '-cJf', self.tarball,
             'linux-source-6.1'])
@@ -152,7 +155,7 @@ class BisectTest(host_test.Fixture):
     def test_suite_overlaid_on_commits_without_it(self):
         # Patch 4 (the bug) is before the suite exists: only the overlay of
         # the suite's patch on top can show it is the bad one.
-        r = self.bisect('--good', '3', '--bad', '5',
+        r = self.bisect('--good', 'base', '--bad', '5',
                         '--test', 'kunit:lazy_tlb')
         self.assertNames(r, 3)
         tree = os.path.join(self.env['LAZYMM_CACHE'], 'series', 'linux')
@@ -161,6 +164,10 @@ class BisectTest(host_test.Fixture):
         self.assertTrue(os.path.exists(os.path.join(tree, 'kernel/lazy_tlb_test.c')))
         steps = self.read(self.results_dir(), 'steps')
         self.assertIn(self.patches[3] + ' bad ', steps)
+        # Each step had the suite (the overlay of one step is gone before
+        # the next applies it again), so none was untestable.
+        self.assertNotIn(' skip ', steps)
+        self.assertIn(' good ', steps)
 
     def test_second_run_reuses_import_and_commits(self):
         self.bisect('--good', 'base', '--bad', 'end', '--test', 'kunit:lazy_tlb')
