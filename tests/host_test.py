@@ -534,6 +534,20 @@ class KunitRunTest(Fixture):
         self.assertIn('cannot enable', r.stderr)
         self.assertNotIn(' run ', self.read(self.tmp, 'kunit.log'))
 
+    def test_suites_the_tree_lacks_are_left_out(self):
+        # A prefix of the series has lazy_tlb but not lazy_mmu_mode yet.
+        with open(os.path.join(self.kdir, 'mm/Kconfig'), 'a') as f:
+            f.write('config LAZY_TLB_KUNIT_TEST\n\tbool "t"\n')
+        r = self.kunit('pass')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        conf = self.read(self.run_dir, 'lazymm.kunitconfig')
+        self.assertIn('CONFIG_LAZY_TLB_KUNIT_TEST=y', conf)
+        self.assertNotIn('CONFIG_LAZY_MMU_MODE_KUNIT_TEST', conf)
+        self.assertIn('CONFIG_DEBUG_VM=y', conf)
+        self.assertIn('does not define LAZY_MMU_MODE_KUNIT_TEST', r.stderr)
+        self.assertIn(os.path.join(self.run_dir, 'lazymm.kunitconfig'),
+                      self.read(self.run_dir, 'kunit.cmd'))
+
     def test_powerpc_hash_checks_the_mmu(self):
         r = self.kunit('pass', '--arch', 'powerpc', '--mmu', 'hash')
         self.assertEqual(r.returncode, 1)
