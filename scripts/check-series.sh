@@ -9,6 +9,7 @@
 #   --budget MIN   start no new check after MIN minutes; exit 3 (run again
 #                  to resume).  Default: no limit
 #   --only COLS    only these columns (comma-separated, e.g. checkpatch,W=1)
+#   --from P, --to P  only these patches (a file name or number, as for bisect)
 #   --no-deps      do not check for (or install) Debian packages
 # Per patch: checkpatch --strict; an incremental build of the kunit config
 # on each main arch, per scheme where the prefix offers it; W=1 and sparse
@@ -24,12 +25,12 @@ set -euo pipefail
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,23p' "$0"
 }
 
 MAIN_ARCHS="x86_64 arm64 powerpc"
 MAKE=${LAZYMM_MAKE:-make}
-archs=() extra=1 budget= deps=1 only=
+archs=() extra=1 budget= deps=1 only= from= to=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -37,6 +38,8 @@ while [ $# -gt 0 ]; do
 	--no-extra) extra=0 ;;
 	--budget) budget=${2:?--budget needs minutes}; shift ;;
 	--only) only=${2:?--only needs columns}; shift ;;
+	--from) from=${2:?--from needs a patch}; shift ;;
+	--to) to=${2:?--to needs a patch}; shift ;;
 	--no-deps) deps=0 ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
@@ -49,6 +52,16 @@ done
 [ -z "$budget" ] || [[ $budget =~ ^[0-9]+$ ]] || die "--budget $budget is not a number of minutes"
 n=$(series_patches | wc -l)
 [ "$n" -gt 0 ] || die "patches/series names no patch; there is nothing to check"
+first=1 last=$n
+if [ -n "$from" ]; then
+	first=$(series_index "$from")
+	[ -n "$first" ] && [ "$first" -gt 0 ] || die "--from $from is not a patch in patches/series; use a file name from it or its number"
+fi
+if [ -n "$to" ]; then
+	last=$(series_index "$to")
+	[ -n "$last" ] && [ "$last" -gt 0 ] || die "--to $to is not a patch in patches/series; use a file name from it or its number"
+fi
+[ "$first" -le "$last" ] || die "--from $from is after --to $to in patches/series"
 
 if [ $deps = 1 ]; then
 	"$LAZYMM_TOP/scripts/deps.sh" "${archs[@]}"
@@ -379,7 +392,7 @@ for i in $(seq 1 "$n"); do
 		f=$state/proved/$(echo "$col" | tr / _)-$(cell_key "$col" "$i")
 		if [ -f "$f" ]; then
 			result[$i,$col]=$(cat "$f")
-		else
+		elif [ "$i" -ge "$first" ] && [ "$i" -le "$last" ]; then
 			todo+=("$i,$col")
 		fi
 	done

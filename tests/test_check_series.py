@@ -244,6 +244,15 @@ class CheckSeriesTest(host_test.Fixture):
         self.assertIn('run again to resume', r.stderr)
         self.assertEqual(self.check().returncode, 0)
 
+    def test_from_to_limits_the_patches(self):
+        r = self.check('--from', '2', '--to', '0002')
+        _, cells = self.table(r)
+        self.assertEqual(cells[('0002', 'x86_64')], 'ok')
+        self.assertEqual(cells[('0001', 'x86_64')], '...')
+        self.assertEqual(cells[('0003', 'checkpatch')], '...')
+        self.assertFailsWith(self.check('--from', '3', '--to', '1'), 'is after --to')
+        self.assertFailsWith(self.check('--from', '0042'), '--from 0042 is not a patch')
+
     def test_stale_cover_letter_fails(self):
         write(os.path.join(self.top, 'patches', '0000-cover-letter.patch'), COVER)
         r = self.check()
