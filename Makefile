@@ -48,7 +48,7 @@ help:
 	@echo '  bisect   GOOD=<patch|base> BAD=<patch|end> TEST=kunit:SUITE|torture:SECONDS'
 	@echo '           [ARCH= MMU= SCHEME= KDIR=<git tree> BUILD_FAIL=skip|bad]:'
 	@echo '           git bisect run over the series; names the first bad patch'
-	@echo '  check-series [ARCH=..] [BUDGET=min]: every prefix builds (x86_64,'
+	@echo '  check-series [ARCH=..] [BUDGET=min] [FROM=patch] [TO=patch]: every prefix builds (x86_64,'
 	@echo '           arm64, powerpc; sparc64, arm), no new warning, checkpatch'
 	@echo '           --strict, W=1, sparse; a patch x check table; resumable'
 	@echo '  cover-letter  update the shortlog/diffstat of 0000-cover-letter.patch'
@@ -83,7 +83,7 @@ torture:
 
 check-series:
 	@$(SCRIPT)/check-series.sh $(if $(filter command line,$(origin ARCH)),--arch $(ARCH)) \
-		$(if $(BUDGET),--budget $(BUDGET))
+		$(if $(BUDGET),--budget $(BUDGET)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 cover-letter:
 	@$(SCRIPT)/cover-letter.sh
