@@ -18,7 +18,7 @@ set -euo pipefail
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,15p' "$0"
 }
 
 tree= test= arch= mmu= scheme= build_dir= results= build_fail=skip overlay=

@@ -21,7 +21,7 @@ set -euo pipefail
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,19p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,18p' "$0"
 }
 
 good= bad= test= arch=x86_64 mmu= scheme=refcount kdir= build_fail=skip deps=1

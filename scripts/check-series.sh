@@ -25,7 +25,7 @@ set -euo pipefail
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,23p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
 }
 
 MAIN_ARCHS="x86_64 arm64 powerpc"
