@@ -351,7 +351,7 @@ cell_key() {
 	p=$(series_patches | sed -n "${i}p")
 	case $col in
 	checkpatch) echo "$(patch_hash "$LAZYMM_TOP/patches/$p")-$(patch_hash "$repo/scripts/checkpatch.pl")" ;;
-	sparc64|arm) echo "$(prefix_key "$i")" ;;
+	sparc64|arm) prefix_key "$i" ;;
 	*) echo "$(prefix_key "$i")-$config_hash" ;;
 	esac
 }

@@ -70,6 +70,7 @@ am_series() {
 	fi
 	if [ "$i" -lt "$n" ]; then
 		log=$(mktemp)
+		# shellcheck disable=SC2046 # one argument per patch is wanted
 		if ! (cd "$LAZYMM_TOP/patches" && GIT_COMMITTER_NAME=lazymm GIT_COMMITTER_EMAIL=lazymm@localhost \
 			git -C "$tree" -c user.name=lazymm -c user.email=lazymm@localhost \
 			am -q --committer-date-is-author-date \
