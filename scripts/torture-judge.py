@@ -29,13 +29,11 @@ import sys
 # What fails a run, by name.  Keep it short: each is a report the kernel
 # prints only when something is wrong.
 BAD = [
-    ('warning', r'WARNING:'),
-    ('bug', r'\bBUG[: ]|kernel BUG at'),
-    ('oops', r'\bOops\b|Unable to handle kernel'),
-    ('call-trace', r'Call Trace:|^\s*Call trace:'),
-    ('panic', r'Kernel panic'),
+    # The specific reports first, so each line is named by the most
+    # specific rule it matches; then the generic ones.
     ('rss-counter', r'Bad rss-counter'),
     ('pgtables', r'non-zero pgtables_bytes'),
+    ('lazy-tlb', r'lazy tlb: .*(still us|went offline)'),
     ('lockdep', r'possible (circular|recursive) locking|inconsistent lock state'
                 r'|possible irq lock inversion|DEBUG_LOCKS_WARN_ON'
                 r'|turning off the locking correctness validator'
@@ -46,8 +44,12 @@ BAD = [
                   r'|rcu_\w+ kthread starved'),
     ('rcutorture', r'End of test: (?!SUCCESS)'),
     ('hung-task', r'blocked for more than \d+ seconds'),
-    ('lazy-tlb', r'lazy tlb: .*(still us|went offline)'),
     ('stress', r'^lazymm-(stress|rcutorture|torture): error'),
+    ('warning', r'WARNING:'),
+    ('bug', r'\bBUG[: ]|kernel BUG at'),
+    ('oops', r'\bOops\b|Unable to handle kernel'),
+    ('call-trace', r'Call Trace:|^\s*Call trace:'),
+    ('panic', r'Kernel panic'),
 ]
 
 # Lines that match BAD but are known to be harmless, with the reason.
