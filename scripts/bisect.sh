@@ -105,14 +105,7 @@ else
 fi
 tree=$work/linux
 mkdir -p "$work"
-# One run at a time per tree: make bisect and make check-series share it.
-exec 9>"$work/lock"
-flock -n 9 || {
-	note "another make bisect or make check-series is using $tree; waiting for it"
-	flock 9
-}
-ensure_worktree "$repo" "$tree" "$base"
-am_series "$tree" "$base"
+prepare_series_tree "$work" "$repo" "$tree" "$base"
 
 if [[ $test == kunit:* ]]; then
 	build_dir=$work/build/$arch-$scheme

@@ -74,13 +74,7 @@ state=$work/check
 repo=$("$LAZYMM_TOP/scripts/base-git.sh")
 base=$(git -C "$repo" rev-parse refs/lazymm/pristine)
 mkdir -p "$work" "$state/proved" "$state/logs" "$state/ref"
-exec 9>"$work/lock"
-flock -n 9 || {
-	note "another make bisect or make check-series is using $tree; waiting for it"
-	flock 9
-}
-ensure_worktree "$repo" "$tree" "$base"
-am_series "$tree" "$base"
+prepare_series_tree "$work" "$repo" "$tree" "$base"
 export CCACHE_DIR=${CCACHE_DIR:-$LAZYMM_CACHE/ccache}
 mkdir -p "$CCACHE_DIR"
 

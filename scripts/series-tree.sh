@@ -12,6 +12,20 @@
 # changed series is re-applied only from the first changed patch, so build
 # dirs stay incremental.
 
+# prepare_series_tree WORK REPO TREE BASE: take WORK's lock (one make bisect
+# or make check-series at a time per tree; held on fd 9 until the caller
+# exits), then make TREE a worktree of REPO at BASE with the series applied.
+prepare_series_tree() {
+	local work=$1 repo=$2 tree=$3 base=$4
+	exec 9>"$work/lock"
+	flock -n 9 || {
+		note "another make bisect or make check-series is using $tree; waiting for it"
+		flock 9
+	}
+	ensure_worktree "$repo" "$tree" "$base"
+	am_series "$tree" "$base"
+}
+
 # patch_hash FILE: the patch's content hash (what "identical patch" means).
 patch_hash() {
 	sha256sum "$1" | cut -c1-16
