@@ -142,9 +142,11 @@ extra_config() {
 
 # warnings_of LOG: compiler and sparse diagnostics, as "file: kind: text"
 # (no line numbers: a patch moves lines), one each, paths from the tree top.
+# "<stdin>" is Kbuild's own prepare step (checksyscalls.sh warns there about
+# syscalls an arch lacks, e.g. clone3 on sparc64), not a file of the tree.
 warnings_of() {
 	sed -e "s@^$tree/@@" -e "s@^$repo/@@" "$1" |
-		sed -nE 's@^(\./)?([^ :]+):[0-9]+(:[0-9]+)?: (warning|error): @\2: \4: @p' |
+		sed -nE '/^<stdin>:/d; s@^(\./)?([^ :]+):[0-9]+(:[0-9]+)?: (warning|error): @\2: \4: @p' |
 		sort -u
 }
 
