@@ -35,6 +35,15 @@ compile() {	# compile FILE.c, if it is newer than its object (as make does)
 	[ ! "$out/${1%.c}.o" -nt "$src/$1" ] || [ -n "$flags" ] || return 0
 	if grep -q BREAK_ME "$src/$1"; then echo "$src/$1:2:1: error: broken"; exit 2; fi
 	if grep -q "$word" "$src/$1"; then echo "$src/$1:3:7: warning: planted $word [-Wplanted]"; fi
+	if grep -q HDR_ME "$src/$1"; then	# a header's warning, as gcc or sparse names its unit
+		if [ "$flags" = sparse ]; then
+			echo "$src/$1: note: in included file:"
+		else
+			echo "In file included from $src/include/linux/sched/mm.h:1,"
+			echo "                 from $src/$1:1:"
+		fi
+		echo "$src/include/linux/sched/mm.h:5:3: warning: planted header warning [-Wplanted]"
+	fi
 	mkdir -p "$(dirname "$out/$1")"
 	touch "$out/${1%.c}.o"
 }
@@ -84,7 +93,7 @@ class CheckSeriesTest(host_test.Fixture):
         os.chmod(os.path.join(src, 'scripts/config'), 0o755)
         # A warning the base has already: not the series' fault.
         with open(os.path.join(src, 'kernel/fork.c'), 'a') as f:
-            f.write('int old_WARN_ME;\n')
+            f.write('int old_WARN_ME;\nint old_HDR_ME;\n')
         self.tarball = os.path.join(self.tmp, 'linux-source-6.1.tar.xz')
         sh(['tar', '-C', os.path.dirname(src), '-cJf', self.tarball,
             'linux-source-6.1'])
@@ -207,6 +216,21 @@ class CheckSeriesTest(host_test.Fixture):
         self.assertEqual(cells[('0002', 'x86_64')], 'FAIL')
         self.assertEqual(cells[('0003', 'x86_64')], 'ok')
         self.assertIn('kernel/sched/core.c: warning: planted WARN_ME', r.stdout)
+
+    def test_header_warning_counts_against_its_unit(self):
+        # fork.c (patch 3) gets a header's warning in the base too: fine.
+        # core.c (patch 2) gets it only with the series: that fails, in
+        # the full build and in sparse, though the header is not a unit.
+        self.remake_series({1: ('kernel/sched/core.c', 'int core_line_20;',
+                                'int core_line_20_HDR_ME;')})
+        r = self.check()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        _, cells = self.table(r)
+        self.assertEqual(cells[('0002', 'x86_64')], 'FAIL')
+        self.assertEqual(cells[('0002', 'sparse')], 'FAIL')
+        self.assertEqual(cells[('0003', 'x86_64')], 'ok')
+        self.assertEqual(cells[('0003', 'sparse')], 'ok')
+        self.assertIn('include/linux/sched/mm.h: warning: planted header', r.stdout)
 
     def test_build_break_and_w1_and_sparse(self):
         self.remake_series({1: ('kernel/sched/core.c', 'int core_line_20;',
