@@ -197,10 +197,20 @@ ref_warnings() {
 			fi ;;
 		esac
 		warnings_of "$log" "$f" | cut -f2 | sort -u >"$ref.tmp"
+		# Whether the base compiles it at all in this config.
+		grep -qE 'error:|\*\*\* No rule' "$log" && echo 1 >"$ref.failed" || rm -f "$ref.failed"
 		mv "$ref.tmp" "$ref"
 		rm -f "$log"
 	fi
 	cat "$ref"
+}
+
+# base_fails KEY FILE: true if the base cannot compile FILE in KEY's
+# config either (a file of another sub-arch, like sparc32's leon_smp.c in
+# sparc64_defconfig): not the series' doing, and not this config's file.
+base_fails() {
+	ref_warnings build "$1" "$2" >/dev/null
+	[ -f "$state/ref/$1-build-$(echo "$2" | tr / %).failed" ]
 }
 
 # base_config KEY DIR: the config KEY uses, in the pristine base.
@@ -335,7 +345,8 @@ check_extra() {
 		rc=0
 		mk "$dir" "$key" "${f%.c}.o" >"$log" 2>&1 || rc=$?
 		cat "$log" >>"$LOG"
-		if grep -q 'No rule to make target' "$log"; then
+		if grep -q 'No rule to make target' "$log" ||
+		   { [ $rc != 0 ] && base_fails "$key" "$f"; }; then
 			rm -f "$log"
 			continue	# not in this config
 		fi
