@@ -26,8 +26,14 @@ TEST   ?=
 BUILD_FAIL ?= skip
 BUDGET ?=
 
+# make bench: vCPUs, boots per kernel, seconds per workload, which parts.
+CPUS    ?= 4
+REPEATS ?= 5
+BENCH_SECONDS ?= 10
+WHAT    ?= tlb,mmu
+
 .PHONY: help kunit test check deps tree apply unapply clean bisect \
-	check-series cover-letter torture
+	check-series cover-letter torture bench
 
 help:
 	@echo 'Usage: make <target> [ARCH=x86_64|arm64|powerpc] [MMU=radix|hash]'
@@ -52,6 +58,9 @@ help:
 	@echo '           arm64, powerpc; sparc64, arm), no new warning, checkpatch'
 	@echo '           --strict, W=1, sparse; a patch x check table; resumable'
 	@echo '  cover-letter  update the shortlog/diffstat of 0000-cover-letter.patch'
+	@echo '  bench    [ARCH=.. CPUS=4 REPEATS=5 BENCH_SECONDS=10 WHAT=tlb,mmu]: boot'
+	@echo '           refcount vs shootdown kernels (and lazy_mmu batching on vs off),'
+	@echo '           same workloads, REPEATS boots each; a table of ratios and counts'
 
 kunit:
 	@$(SCRIPT)/kunit.sh $(KUNIT_OPTS)
@@ -90,3 +99,8 @@ cover-letter:
 
 clean:
 	rm -rf results
+
+bench:
+	@$(SCRIPT)/bench.sh --arch $(ARCH) --cpus $(CPUS) --repeats $(REPEATS) \
+		--duration $(BENCH_SECONDS) --what $(WHAT) $(if $(MMU),--mmu $(MMU)) \
+		$(if $(KDIR),--kdir $(KDIR))

@@ -3,12 +3,13 @@
 """Print the QEMU command of a torture boot.
 
 Usage: qemu/qemu-cmd.py --target TARGET --build-dir DIR --initrd FILE
-                        [--append ARGS] [-0]
+                        [--append ARGS] [--smp N] [-0]
 
 The machine, CPU, -smp and console of kunit/qemu/TARGET.py (what kunit.py
 boots for the KUnit run of the same kernel) are read from that file, so
 they are written down once; this adds the initramfs and the extra kernel
-arguments.  kunit.py's own kunit_shutdown= is left out: the torture /init
+arguments (and --smp N replaces the file's vCPU count, for make bench
+CPUS=N).  kunit.py's own kunit_shutdown= is left out: the torture /init
 powers off when its workload is done.  Output: the command shell-quoted on
 one line, or with -0 one argument per NUL-terminated field.
 """
@@ -45,15 +46,20 @@ def load_target(path):
     return scope['QEMU_ARCH']
 
 
-def qemu_command(target, build_dir, initrd, append=''):
+def qemu_command(target, build_dir, initrd, append='', smp=None):
     params = load_target(os.path.join(TOP, 'kunit', 'qemu', target + '.py'))
     cmdline = ' '.join(a for a in (params.kernel_command_line, append) if a)
+    extra = list(params.extra_qemu_params)
+    if smp is not None:
+        if '-smp' in extra:
+            extra[extra.index('-smp') + 1] = str(smp)
+        else:
+            extra += ['-smp', str(smp)]
     # The same base as kunit.py's LinuxSourceTreeOperationsQemu.start().
     return (['qemu-system-' + params.qemu_arch, '-nodefaults', '-m', '1024',
              '-kernel', os.path.join(build_dir, params.kernel_path),
              '-initrd', initrd, '-append', cmdline, '-no-reboot',
-             '-nographic', '-serial', 'stdio'] +
-            list(params.extra_qemu_params))
+             '-nographic', '-serial', 'stdio'] + extra)
 
 
 def main():
@@ -62,12 +68,16 @@ def main():
     ap.add_argument('--build-dir', required=True)
     ap.add_argument('--initrd', required=True)
     ap.add_argument('--append', default='')
+    ap.add_argument('--smp', type=int)
     ap.add_argument('-0', dest='null', action='store_true')
     args = ap.parse_args()
     if not os.path.exists(os.path.join(TOP, 'kunit', 'qemu', args.target + '.py')):
         sys.exit(f'lazymm: no kunit/qemu/{args.target}.py; use a TARGET '
                  'that kunit/qemu/ has')
-    cmd = qemu_command(args.target, args.build_dir, args.initrd, args.append)
+    if args.smp is not None and not 1 <= args.smp <= 64:
+        sys.exit(f'lazymm: --smp {args.smp} is not a vCPU count from 1 to 64')
+    cmd = qemu_command(args.target, args.build_dir, args.initrd, args.append,
+                       args.smp)
     if args.null:
         sys.stdout.write(''.join(a + '\0' for a in cmd))
     else:

@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the BusyBox initramfs of a torture boot: Debian's busybox-static for
-# the guest arch, the stress program cross-compiled static, qemu/init, and
-# rcutorture's modules from a build dir.
+# Build the BusyBox initramfs of a torture or bench boot: Debian's
+# busybox-static for the guest arch, the stress and bench programs
+# cross-compiled static, qemu/init, and the modules they load (rcutorture,
+# test_vmalloc) from a build dir.
 #
 # Usage: scripts/initramfs.sh --arch ARCH --kdir DIR --out FILE [--modules DIR]
 #   --arch ARCH     x86_64, arm64, powerpc
 #   --kdir DIR      the kernel tree: its usr/gen_init_cpio.c writes the
 #                   archive, so no root is needed for /dev/console
 #   --out FILE      the gzip'd cpio archive to write
-#   --modules DIR   a kernel build dir; torture.ko and rcutorture.ko go in
-#                   /lib/modules when it has them
+#   --modules DIR   a kernel build dir; torture.ko, rcutorture.ko and
+#                   test_vmalloc.ko go in /lib/modules when it has them
 # busybox-static is fetched once per arch with apt-get download into
 # ~/.cache/lazymm/busybox (the foreign ones with their own package lists).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,15p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
 }
 
 # fetch_busybox DEB_ARCH: print the path of a busybox-static binary for it.
@@ -66,7 +67,7 @@ gen_init_cpio() {
 }
 
 main() {
-	local arch= kdir= out= modules= busybox cpio work m
+	local arch= kdir= out= modules= busybox cpio work m prog
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h|--help) usage; exit 0 ;;
@@ -91,9 +92,11 @@ main() {
 	trap "rm -rf '$work'" EXIT
 
 	# The stress program is a second or two to compile: always from source.
-	run "${CROSS_COMPILE}gcc" -static -O2 -Wall -pthread \
-		-o "$work/lazymm-stress" "$LAZYMM_TOP/qemu/stress.c" >&2 ||
-		die "${CROSS_COMPILE}gcc cannot build a static program; is the static libc there? run scripts/deps.sh $arch"
+	for prog in stress bench; do
+		run "${CROSS_COMPILE}gcc" -static -O2 -Wall -pthread \
+			-o "$work/lazymm-$prog" "$LAZYMM_TOP/qemu/$prog.c" >&2 ||
+			die "${CROSS_COMPILE}gcc cannot build a static program; is the static libc there? run scripts/deps.sh $arch"
+	done
 
 	{
 		echo "dir /dev 0755 0 0"
@@ -106,8 +109,9 @@ main() {
 		echo "file /init $LAZYMM_TOP/qemu/init 0755 0 0"
 		echo "file /bin/busybox $busybox 0755 0 0"
 		echo "file /bin/lazymm-stress $work/lazymm-stress 0755 0 0"
+		echo "file /bin/lazymm-bench $work/lazymm-bench 0755 0 0"
 		if [ -n "$modules" ]; then
-			for m in kernel/torture.ko kernel/rcu/rcutorture.ko; do
+			for m in kernel/torture.ko kernel/rcu/rcutorture.ko lib/test_vmalloc.ko; do
 				[ ! -f "$modules/$m" ] ||
 					echo "file /lib/modules/$(basename "$m") $modules/$m 0644 0 0"
 			done

@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The numbers of make bench: read bench boots' consoles, tabulate them.
+
+Usage:
+  bench-report.py parse CONSOLE --group G --variant V --repeat N
+      print the boot's measurements as JSON lines (one per workload run);
+      exit 1 if it has none or the guest reported an error
+  bench-report.py report SAMPLES.jsonl --arch A --cpus N [--repeats N]
+      [--duration S] [--json OUT] [--markdown OUT]
+      median and spread of every measurement over the boots, the ratio of
+      each variant to its baseline, and the counters per operation; the
+      Markdown table goes to stdout too
+  bench-report.py readme README.md BENCH.json...
+      put the tables of these runs between README's bench markers
+
+A difference between two medians smaller than the larger of the two
+spreads (max - min over the boots) is reported as "no difference".
+"""
+import argparse
+import collections
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+
+RESULT = re.compile(r'lazymm-bench: result (.*)$')
+VMALLOC_BEGIN = re.compile(r'lazymm-bench: vmalloc begin paused=([01])')
+SUMMARY = re.compile(r'Summary: (\w+) passed: (\d+) failed: (\d+) repeat: \d+ '
+                     r'loops: \d+ avg: (\d+) usec')
+ERROR = re.compile(r'lazymm-bench: error: (.*)$')
+EXIT = re.compile(r'lazymm-bench: exit (\d+)')
+
+# The baseline of each group: what the others are compared with.
+BASELINES = ('refcount', 'paused', '6.1')
+# What each workload measures; "higher" says which way is better.
+UNITS = {
+    'pingpong': ('round trips/s', 'higher'),
+    'exit': ('processes/s', 'higher'),
+    'mprotect': ('mprotect+munmap rounds/s', 'higher'),
+}
+COUNTERS = ('lazy_tlb_ref', 'lazy_tlb_ref_atomic', 'lazy_tlb_mm_free',
+            'lazy_tlb_shootdown', 'lazy_tlb_shootdown_ipi',
+            'lazy_tlb_shootdown_switch', 'ipi_call', 'ipi_tlb', 'ipi')
+MARK_BEGIN = '<!-- bench:begin -->'
+MARK_END = '<!-- bench:end -->'
+
+
+def parse_console(text, group, variant, repeat):
+    """The samples of one boot, and the errors it printed."""
+    samples, errors = [], []
+    vmalloc = None          # paused value of the open test_vmalloc section
+    runs = collections.OrderedDict()
+    for raw in text.splitlines():
+        line = raw.strip('\r')
+        m = ERROR.search(line)
+        if m:
+            errors.append(m.group(1))
+            continue
+        m = EXIT.search(line)
+        if m and m.group(1) != '0':
+            errors.append(f'the workloads exited {m.group(1)}')
+        m = RESULT.search(line)
+        if m:
+            kv = dict(f.split('=', 1) for f in m.group(1).split() if '=' in f)
+            metrics = {k: float(v) for k, v in kv.items()
+                       if k not in ('workload',) and re.match(r'^[0-9.]+$', v)}
+            samples.append({'group': group, 'variant': variant,
+                            'repeat': repeat, 'workload': kv.get('workload', '?'),
+                            'metrics': metrics})
+            continue
+        m = VMALLOC_BEGIN.search(line)
+        if m:
+            vmalloc = m.group(1)
+            runs.setdefault(vmalloc, collections.defaultdict(list))
+            continue
+        m = SUMMARY.search(line)
+        if m and vmalloc is not None:
+            test, _, failed, usec = m.groups()
+            if failed != '0':
+                errors.append(f'test_vmalloc {test} failed {failed} times')
+            runs[vmalloc][test].append(int(usec))
+    for paused, tests in runs.items():
+        if not tests:
+            errors.append(f'test_vmalloc printed no Summary (paused={paused})')
+            continue
+        # Every worker (and BusyBox insmod's retry) reports each test:
+        # the boot's figure is their mean.
+        samples.append({'group': group,
+                        'variant': 'paused' if paused == '1' else 'batched',
+                        'repeat': repeat, 'workload': 'vmalloc',
+                        'metrics': {t + '_usec': statistics.mean(v)
+                                    for t, v in tests.items()}})
+    return samples, errors
+
+
+def direction(workload, metric):
+    if metric.endswith('_usec'):
+        return 'lower'
+    return UNITS.get(workload, ('', 'higher'))[1]
+
+
+def unit(workload, metric):
+    if metric.endswith('_usec'):
+        return metric[:-len('_usec')] + ' usec'
+    return UNITS.get(workload, (metric,))[0]
+
+
+def summarize(values):
+    return {'median': statistics.median(values), 'min': min(values),
+            'max': max(values), 'spread': max(values) - min(values),
+            'n': len(values)}
+
+
+def compare(samples):
+    """One row per (group, workload, metric, variant other than baseline)."""
+    by = collections.defaultdict(list)
+    order = []
+    for s in samples:
+        key = (s['group'], s['workload'])
+        if key not in order:
+            order.append(key)
+        by[key].append(s)
+    rows = []
+    for group, workload in order:
+        ss = by[(group, workload)]
+        variants = list(dict.fromkeys(s['variant'] for s in ss))
+        base = next((v for v in BASELINES if v in variants), variants[0])
+        metrics = ['rate'] if workload in UNITS else sorted(
+            {m for s in ss for m in s['metrics'] if m.endswith('_usec')})
+        for metric in metrics:
+            vals = {v: [s['metrics'][metric] for s in ss
+                        if s['variant'] == v and metric in s['metrics']]
+                    for v in variants}
+            if not vals[base]:
+                continue
+            b = summarize(vals[base])
+            for v in variants:
+                if v == base or not vals[v]:
+                    continue
+                c = summarize(vals[v])
+                if direction(workload, metric) == 'higher':
+                    speed = c['median'] / b['median'] if b['median'] else None
+                else:
+                    speed = b['median'] / c['median'] if c['median'] else None
+                diff = abs(c['median'] - b['median'])
+                if diff <= max(b['spread'], c['spread']):
+                    verdict = 'no difference'
+                else:
+                    verdict = f'{v} faster' if speed and speed > 1 else f'{v} slower'
+                rows.append({'group': group, 'workload': workload,
+                             'metric': metric, 'unit': unit(workload, metric),
+                             'baseline': base, 'variant': v,
+                             'baseline_stats': b, 'variant_stats': c,
+                             'speed_ratio': speed, 'verdict': verdict})
+    return rows
+
+
+def ratio(num, den):
+    return num / den if den else None
+
+
+def counts(samples):
+    """Counter totals over every boot, per (workload, variant), and what
+    they come to per operation."""
+    tot = collections.OrderedDict()
+    for s in samples:
+        if s['workload'] not in ('pingpong', 'exit'):
+            continue
+        t = tot.setdefault((s['workload'], s['variant']),
+                           collections.Counter())
+        t['ops'] += s['metrics'].get('ops', 0)
+        t['boots'] += 1
+        for c in COUNTERS:
+            t[c] += s['metrics'].get(c, 0)
+    rows = []
+    for (workload, variant), t in tot.items():
+        rows.append({
+            'workload': workload, 'variant': variant,
+            'totals': dict(t),
+            'lazy_refs_per_op': ratio(t['lazy_tlb_ref'], t['ops']),
+            'atomics_per_lazy_ref': ratio(t['lazy_tlb_ref_atomic'], t['lazy_tlb_ref']),
+            'mms_freed_per_op': ratio(t['lazy_tlb_mm_free'], t['ops']),
+            'shootdown_ipis_per_mm': ratio(t['lazy_tlb_shootdown_ipi'], t['lazy_tlb_shootdown']),
+            'lazy_cpus_per_mm': ratio(t['lazy_tlb_shootdown_switch'], t['lazy_tlb_shootdown']),
+            'call_ipis_per_op': ratio(t['ipi_call'] or t['ipi'], t['ops']),
+            'tlb_ipis_per_op': ratio(t['ipi_tlb'], t['ops']),
+        })
+    return rows
+
+
+def host():
+    model = ''
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    model = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cpus = os.cpu_count()
+    return f'{platform.node()} ({model}, {cpus} CPUs)' if model else platform.node()
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return '-'
+    if abs(x) >= 100:
+        return f'{x:.0f}'
+    return f'{x:.{digits}g}'
+
+
+def render(result):
+    """The Markdown of one run (a dict as report() writes it)."""
+    out = [f"#### {result['arch']}, {result['cpus']} vCPUs (TCG): "
+           f"{result['repeats']} boots per kernel, {result['duration']} s "
+           f"per workload; {result['date']} on {result['host']}", '']
+    rows = result['comparisons']
+    if rows:
+        out += ['| part | workload | measure | baseline: median [min-max] | '
+                'variant: median [min-max] | speed ratio | verdict |',
+                '| --- | --- | --- | --- | --- | --- | --- |']
+        for r in rows:
+            b, c = r['baseline_stats'], r['variant_stats']
+            out.append(
+                f"| {r['group']} | {r['workload']} | {r['unit']} | "
+                f"{r['baseline']}: {fmt(b['median'])} [{fmt(b['min'])}-{fmt(b['max'])}] | "
+                f"{r['variant']}: {fmt(c['median'])} [{fmt(c['min'])}-{fmt(c['max'])}] | "
+                f"{fmt(r['speed_ratio'])} | {r['verdict']} |")
+        out.append('')
+    if result['counts']:
+        out += ['| workload | scheme | lazy refs/op | mm_count atomics per lazy ref | '
+                'mms freed/op | shootdown IPIs per freed mm | CPUs lazily on it per freed mm | '
+                'function-call IPIs/op | x86 TLB IPIs/op |',
+                '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+        for r in result['counts']:
+            out.append(
+                f"| {r['workload']} | {r['variant']} | {fmt(r['lazy_refs_per_op'])} | "
+                f"{fmt(r['atomics_per_lazy_ref'])} | {fmt(r['mms_freed_per_op'])} | "
+                f"{fmt(r['shootdown_ipis_per_mm'])} | {fmt(r['lazy_cpus_per_mm'])} | "
+                f"{fmt(r['call_ipis_per_op'])} | {fmt(r['tlb_ipis_per_op'])} |")
+        out.append('')
+    for n in result.get('notes', []):
+        out.append(f'- {n}')
+    if result.get('notes'):
+        out.append('')
+    return '\n'.join(out)
+
+
+def notes(result):
+    """What a reader needs to read the tables right."""
+    n = ['speed ratio: variant / baseline for rates, baseline / variant for '
+         'times; above 1 the variant is faster.']
+    if any(r['verdict'] == 'no difference' for r in result['comparisons']):
+        n.append('"no difference": the medians differ by less than the '
+                 'larger spread (max - min) over the boots.')
+    return n
+
+
+def cmd_parse(args):
+    with open(args.console, errors='replace') as f:
+        text = f.read()
+    samples, errors = parse_console(text, args.group, args.variant, args.repeat)
+    for e in errors:
+        print(f'lazymm: {args.console}: {e}', file=sys.stderr)
+    for s in samples:
+        print(json.dumps(s, sort_keys=True))
+    if not samples:
+        print(f'lazymm: {args.console} has no measurement', file=sys.stderr)
+    return 1 if errors or not samples else 0
+
+
+def cmd_report(args):
+    with open(args.samples) as f:
+        samples = [json.loads(line) for line in f if line.strip()]
+    if not samples:
+        sys.exit(f'lazymm: {args.samples} has no samples; run make bench first')
+    result = {'arch': args.arch, 'cpus': args.cpus, 'repeats': args.repeats,
+              'duration': args.duration,
+              'date': datetime.date.today().isoformat(), 'host': host(),
+              'comparisons': compare(samples), 'counts': counts(samples),
+              'samples': samples}
+    result['notes'] = notes(result)
+    md = render(result)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(result, f, indent=1, sort_keys=True)
+    if args.markdown:
+        with open(args.markdown, 'w') as f:
+            f.write(md + '\n')
+    print(md)
+    return 0
+
+
+def cmd_readme(args):
+    with open(args.readme) as f:
+        text = f.read()
+    if MARK_BEGIN not in text or MARK_END not in text:
+        sys.exit(f'lazymm: {args.readme} has no {MARK_BEGIN} ... {MARK_END} '
+                 'section; add one where the tables should go')
+    parts = []
+    for path in args.results:
+        with open(path) as f:
+            parts.append(render(json.load(f)))
+    head, rest = text.split(MARK_BEGIN, 1)
+    _, tail = rest.split(MARK_END, 1)
+    with open(args.readme, 'w') as f:
+        f.write(head + MARK_BEGIN + '\n' + '\n'.join(parts) + MARK_END + tail)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    p = sub.add_parser('parse')
+    p.add_argument('console')
+    p.add_argument('--group', required=True)
+    p.add_argument('--variant', required=True)
+    p.add_argument('--repeat', type=int, required=True)
+    p = sub.add_parser('report')
+    p.add_argument('samples')
+    p.add_argument('--arch', required=True)
+    p.add_argument('--cpus', type=int, required=True)
+    p.add_argument('--repeats', type=int, default=0)
+    p.add_argument('--duration', type=int, default=0)
+    p.add_argument('--json')
+    p.add_argument('--markdown')
+    p = sub.add_parser('readme')
+    p.add_argument('readme')
+    p.add_argument('results', nargs='+')
+    args = ap.parse_args()
+    return {'parse': cmd_parse, 'report': cmd_report,
+            'readme': cmd_readme}[args.cmd](args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

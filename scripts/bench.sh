@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Measure, side by side in one run, what the lazy-TLB schemes and the lazy_mmu
+# batching cost: boot kernels that differ only in what is compared, run the
+# same in-guest workloads on each, repeat, and print a table of ratios.
+#
+# Usage: scripts/bench.sh [options]
+#   --arch ARCH      x86_64 (default), arm64, powerpc
+#   --cpus N         vCPUs of every boot (default 4)
+#   --repeats N      boots of each kernel (default 5)
+#   --duration SEC   seconds of each workload in a boot (default 10)
+#   --what LIST      tlb, mmu or tlb,mmu (default)
+#   --mmu MMU        powerpc: the MMU of the tlb boots (default radix; the
+#                    mmu boots are hash, the MMU whose lazy mode batches)
+#   --kdir DIR       a Linux 6.1.y tree (default: Debian's, in the cache)
+#   --run-dir DIR    default: results/bench-<date>-<arch>-<N>cpu
+#   --no-deps        do not check for (or install) Debian packages
+# tlb: the refcount and shootdown kernels (kconfig/scheme-*.config) run
+#   pingpong and exit (qemu/bench.c).  mmu: arm64 runs test_vmalloc with
+#   lazy_mmu_paused=0 and =1 in the same kernel; powerpc runs mprotect on
+#   the hash MMU with the series' generic lazy_mmu layer and with 6.1's own
+#   (the series up to the patch before its lazy_mmu topic); x86_64 has
+#   nothing to run (its lazy MMU hooks only act under Xen PV).
+# The kernels are the KUnit kernels plus kconfig/bench.config, in build dirs
+# of their own (~/.cache/lazymm/build/ARCH-SCHEME-bench[-6.1mmu]).  The run
+# dir keeps each boot's console (boots/), samples.jsonl (one measurement a
+# line), bench.json and bench.md (the tables; scripts/bench-report.py).
+# Absolute numbers under TCG mean little: compare ratios and counts.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/series-tree.sh"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,28p' "$0"
+}
+
+arch=x86_64 cpus=4 repeats=5 duration=10 what=tlb,mmu mmu= kdir= res= deps=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--arch) arch=${2:?--arch needs a value}; shift ;;
+	--cpus) cpus=${2:?--cpus needs a value}; shift ;;
+	--repeats) repeats=${2:?--repeats needs a value}; shift ;;
+	--duration) duration=${2:?--duration needs a value}; shift ;;
+	--what) what=${2:?--what needs a value}; shift ;;
+	--mmu) mmu=${2:?--mmu needs a value}; shift ;;
+	--kdir) kdir=${2:?--kdir needs a value}; shift ;;
+	--run-dir) res=${2:?--run-dir needs a value}; shift ;;
+	--no-deps) deps=0 ;;
+	*) die "unknown option $1; see $0 --help" ;;
+	esac
+	shift
+done
+
+# Bad choices fail before anything slow happens.
+load_arch "$arch" "$mmu"
+tlb_target=$TARGET
+positive() {	# positive NAME VALUE MAX
+	case $2 in
+	'' | *[!0-9]* | 0) die "--$1 $2 is not a positive number; e.g. --$1 $3" ;;
+	esac
+	[ "$2" -le "$3" ] || die "--$1 $2 is more than $3"
+}
+positive cpus "$cpus" 64
+positive repeats "$repeats" 100
+positive duration "$duration" 3600
+do_tlb=0 do_mmu=0
+for w in ${what//,/ }; do
+	case $w in
+	tlb) do_tlb=1 ;;
+	mmu) do_mmu=1 ;;
+	*) die "--what $what: unknown part $w; use tlb, mmu or tlb,mmu" ;;
+	esac
+done
+[ $((do_tlb + do_mmu)) -gt 0 ] || die "--what is empty; use tlb, mmu or tlb,mmu"
+[ "$repeats" -ge 5 ] ||
+	note "--repeats $repeats: fewer than 5 boots per kernel make a poor spread"
+[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
+[ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
+kdir=$(resolve_kdir "$kdir")
+
+res=${res:-$LAZYMM_RESULTS/bench-$(date +%Y%m%d-%H%M%S)-$arch-${cpus}cpu}
+mkdir -p "$res/boots"
+res=$(cd "$res" && pwd)
+: >"$res/samples.jsonl"
+trap 'echo >&2; die "interrupted; what was measured so far is in $res/samples.jsonl"' INT TERM
+
+# bench_fragment TREE OUT: kconfig/bench.config less the options TREE does
+# not define (6.1's own lazy_mmu tree predates the counters).
+bench_fragment() {
+	local line sym
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=[ym])
+			sym=${line#CONFIG_}
+			sym=${sym%%=*}
+			kconfig_symbol_defined "$1" "$sym" || continue ;;
+		esac
+		printf '%s\n' "$line"
+	done <"$LAZYMM_TOP/kconfig/bench.config" >"$2"
+}
+
+# build_kernel TREE SCHEME NAME: build the bench kernel NAME of TREE (the
+# series already applied), print its build dir; exit 77 from the subshell
+# if TREE does not offer SCHEME on this arch.
+build_kernel() {
+	local tree=$1 scheme=$2 name=$3 dir=$LAZYMM_CACHE/build/$arch-$3 rc=0
+	mkdir -p "$res/build-$name"
+	bench_fragment "$tree" "$res/build-$name/bench.config"
+	note "building the $name kernel in $dir"
+	LAZYMM_NO_APPLY=1 "$LAZYMM_TOP/scripts/kunit.sh" --build-only --no-deps \
+		--arch "$arch" --scheme "$scheme" --kdir "$tree" --build-dir "$dir" \
+		--run-dir "$res/build-$name" -- \
+		--kunitconfig "$res/build-$name/bench.config" >&2 || rc=$?
+	[ $rc = 0 ] || return $rc
+	echo "$dir"
+}
+
+# lazy_mmu_base: the number of the last patch before the series' lazy_mmu
+# topic (the banner that names lazy_mmu), i.e. the tree with 6.1's own
+# lazy MMU mode and the rest of the series up to there.
+lazy_mmu_base() {
+	awk '/^#/ && /lazy_mmu/ { found = 1 } !/^#/ && NF { if (found) { print n; exit } n++ }' \
+		"$LAZYMM_TOP/patches/series"
+}
+
+# old_mmu_tree: a worktree of the base import with the series up to
+# lazy_mmu_base, under ~/.cache/lazymm/bench; print its path.
+old_mmu_tree() {
+	local work=$LAZYMM_CACHE/bench repo base n
+	repo=$("$LAZYMM_TOP/scripts/base-git.sh")
+	base=$(git -C "$repo" rev-parse refs/lazymm/pristine)
+	mkdir -p "$work"
+	prepare_series_tree "$work" "$repo" "$work/linux" "$base" >&2
+	n=$(lazy_mmu_base)
+	[ -n "$n" ] || die "patches/series has no banner naming lazy_mmu; cannot tell 6.1's lazy MMU tree apart"
+	git -C "$work/linux" checkout -q -f --detach "$(series_commit "$work/linux" "$n")"
+	note "6.1's lazy MMU mode: the series up to $(series_patches | sed -n "${n}p")"
+	echo "$work/linux"
+}
+
+# The boots: "GROUP VARIANT TARGET BUILD_DIR WORKLOADS" per line.
+"$LAZYMM_TOP/scripts/apply.sh" "$kdir" >&2
+plan=()
+refcount_dir=
+if [ $do_tlb = 1 ] || [ $do_mmu = 1 ]; then
+	refcount_dir=$(build_kernel "$kdir" refcount refcount-bench) ||
+		die "the refcount bench kernel did not build; see $res/build-refcount-bench/build.out"
+fi
+if [ $do_tlb = 1 ]; then
+	plan+=("tlb refcount $tlb_target $refcount_dir pingpong,exit")
+	rc=0
+	dir=$(build_kernel "$kdir" shootdown shootdown-bench) || rc=$?
+	case $rc in
+	0) plan+=("tlb shootdown $tlb_target $dir pingpong,exit") ;;
+	77) note "ARCH=$arch does not offer the shootdown scheme in KDIR=$kdir; tlb has refcount only" ;;
+	*) die "the shootdown bench kernel did not build; see $res/build-shootdown-bench/build.out" ;;
+	esac
+fi
+if [ $do_mmu = 1 ]; then
+	case $arch in
+	arm64) plan+=("lazy_mmu batched $arch $refcount_dir vmalloc0,vmalloc1") ;;
+	powerpc)
+		tree=$(old_mmu_tree)
+		dir=$(build_kernel "$tree" refcount refcount-bench-6.1mmu) ||
+			die "the 6.1 lazy MMU kernel did not build; see $res/build-refcount-bench-6.1mmu/build.out"
+		plan+=("lazy_mmu 6.1 powerpc-hash $dir mprotect"
+			"lazy_mmu generic powerpc-hash $refcount_dir mprotect") ;;
+	*) note "ARCH=$arch: no lazy_mmu measurement (x86's lazy MMU hooks only act under Xen PV, which QEMU/TCG does not run)" ;;
+	esac
+fi
+
+# The initramfs, with test_vmalloc.ko from the refcount kernel (the only
+# module a bench boot loads; every bench kernel is built the same way).
+"$LAZYMM_TOP/scripts/initramfs.sh" --arch "$arch" --kdir "$kdir" \
+	--modules "$refcount_dir" --out "$res/initramfs.cpio.gz" 2>"$res/initramfs.log" || {
+	cat "$res/initramfs.log" >&2
+	exit 1
+}
+
+# boot GROUP VARIANT TARGET DIR WORKLOADS REPEAT: one boot; its samples go
+# to samples.jsonl.  A boot that measured nothing stops the run.
+boot() {
+	local group=$1 variant=$2 target=$3 dir=$4 workloads=$5 r=$6 log qrc=0
+	local append timeout_s
+	log=$res/boots/$group-$variant-r$r.log
+	# Half the boots run test_vmalloc paused first: neither order is
+	# favoured by whatever warms up during a boot.
+	[ $((r % 2)) = 1 ] || [ "$workloads" != vmalloc0,vmalloc1 ] || workloads=vmalloc1,vmalloc0
+	append="kunit.filter_glob=lazymm.bench.no.kunit panic=-1 lazymm.mode=bench"
+	append="$append lazymm.bench=$workloads lazymm.duration=$duration"
+	mapfile -d '' -t qemu < <(python3 "$LAZYMM_TOP/qemu/qemu-cmd.py" -0 \
+		--target "$target" --build-dir "$dir" --initrd "$res/initramfs.cpio.gz" \
+		--append "$append" --smp "$cpus")
+	printf '%q ' "${qemu[@]}" >"$log.cmd"
+	echo >>"$log.cmd"
+	timeout_s=$((600 + 4 * duration))
+	timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$log" 2>&1 || qrc=$?
+	python3 "$LAZYMM_TOP/scripts/bench-report.py" parse "$log" --group "$group" \
+		--variant "$variant" --repeat "$r" >>"$res/samples.jsonl" ||
+		die "boot $group/$variant #$r measured nothing (QEMU exit $qrc); see $log"
+}
+
+start=$(date +%s)
+total=$((${#plan[@]} * repeats)) done_=0
+note "bench $arch, $cpus vCPUs: ${#plan[@]} kernels x $repeats boots; results in $res"
+# Each repeat boots every kernel once, so slow drift of the host touches
+# all of them alike.
+for r in $(seq 1 "$repeats"); do
+	for line in "${plan[@]}"; do
+		read -r group variant target dir workloads <<<"$line"
+		boot "$group" "$variant" "$target" "$dir" "$workloads" "$r"
+		done_=$((done_ + 1))
+		el=$(($(date +%s) - start))
+		note "[$done_/$total] $group/$variant #$r done; about $(((total - done_) * el / done_ / 60)) min left"
+	done
+done
+python3 "$LAZYMM_TOP/scripts/bench-report.py" report "$res/samples.jsonl" \
+	--arch "$arch" --cpus "$cpus" --repeats "$repeats" --duration "$duration" \
+	--json "$res/bench.json" --markdown "$res/bench.md"
+note "bench took $((($(date +%s) - start) / 60)) min of boots; tables in $res/bench.md"
