@@ -110,8 +110,8 @@ build_kernel() {
 	note "building the $name kernel in $dir"
 	LAZYMM_NO_APPLY=1 "$LAZYMM_TOP/scripts/kunit.sh" --build-only --no-deps \
 		--arch "$arch" --scheme "$scheme" --kdir "$tree" --build-dir "$dir" \
-		--run-dir "$res/build-$name" -- \
-		--kunitconfig "$res/build-$name/bench.config" >&2 || rc=$?
+		--run-dir "$res/build-$name" \
+		--kconfig-override "$res/build-$name/bench.config" >&2 || rc=$?
 	[ $rc = 0 ] || return $rc
 	echo "$dir"
 }

@@ -16,6 +16,9 @@
 #   --build-only     configure and build the kernel, run nothing (for
 #                    scripts/torture.sh, which boots it itself); the
 #                    kunit.py options after -- go to kunit.py build
+#   --kconfig-override FILE  options that replace what the kunitconfig and
+#                    the scheme say of the same symbols (scripts/bench.sh
+#                    turns debug options off with kconfig/bench.config)
 # The run dir keeps kunit.cmd (the exact command), console.log, kunit.json,
 # the .config, and counts ("passed failed skipped").
 # Exit: 0 all cases passed, 1 a failure, 77 the tree lacks SCHEME's options.
@@ -23,10 +26,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,24p' "$0"
 }
 
-arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res= build_only=0
+arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res= build_only=0 override=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--no-deps) deps=0 ;;
 	--run-dir) res=${2:?--run-dir needs a value}; shift ;;
 	--build-only) build_only=1 ;;
+	--kconfig-override) override=${2:?--kconfig-override needs a file}; shift ;;
 	--) shift; break ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
@@ -47,6 +51,8 @@ done
 # Bad choices fail before anything slow happens.
 load_arch "$arch" "$mmu"
 fragment=$(scheme_fragment "$scheme")
+[ -z "$override" ] || [ -f "$override" ] ||
+	die "--kconfig-override $override: no such file"
 [ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
 
 [ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
@@ -87,9 +93,24 @@ write_kunitconfig() {
 			fi ;;
 		esac
 		printf '%s\n' "$line"
-	done <"$LAZYMM_TOP/kunit/lazymm.kunitconfig" >"$res/lazymm.kunitconfig"
+	done <"$LAZYMM_TOP/kunit/lazymm.kunitconfig" | without_overridden >"$res/lazymm.kunitconfig"
+}
+
+# without_overridden: stdin less the symbols --kconfig-override sets (kunit.py
+# refuses two values for one symbol, so the override must be the only one).
+without_overridden() {
+	local syms
+	[ -n "$override" ] || { cat; return; }
+	syms=$(sed -nE 's/^(# )?(CONFIG_[A-Za-z0-9_]+)[= ].*/\2/p' "$override" | paste -sd'|')
+	[ -n "$syms" ] || { cat; return; }
+	grep -vE "^(# )?($syms)[= ]" || true
 }
 write_kunitconfig
+if [ -n "$override" ]; then
+	without_overridden <"$fragment" >"$res/$(basename "$fragment")"
+	fragment=$res/$(basename "$fragment")
+	cp "$override" "$res/override.config"
+fi
 
 kunit_py=(python3 "$kdir/tools/testing/kunit/kunit.py")
 common=(--build_dir "$build_dir"
@@ -97,6 +118,7 @@ common=(--build_dir "$build_dir"
 	--kunitconfig "$res/lazymm.kunitconfig"
 	--kunitconfig "$fragment"
 	--make_options "CC=ccache ${CROSS_COMPILE}gcc")
+[ -z "$override" ] || common+=(--kunitconfig "$res/override.config")
 [ -z "$CROSS_COMPILE" ] || common+=(--cross_compile "$CROSS_COMPILE")
 cmd=("${kunit_py[@]}" run "${common[@]}" --timeout 900 "--json=$res/kunit.json")
 cmd+=("$@")

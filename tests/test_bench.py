@@ -1,0 +1,195 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Host-side tests of make bench: the console parser and the tables of
+scripts/bench-report.py, the in-guest program qemu/bench.c built for the
+host, qemu-cmd.py --smp, and scripts/bench.sh refusing bad input."""
+import json
+import os
+import shutil
+
+import host_test
+from host_test import sh, write
+
+CONSOLE = '''[    1.0] Run /init as init process
+lazymm-torture: start mode=bench duration=3 cpus=4 kernel=6.1.192
+lazymm-bench: result workload=pingpong cpus=4 seconds=3.001 ops=3000 rate=999.667 lazy_tlb_ref=6100 lazy_tlb_ref_atomic=12200 lazy_tlb_mm_free=0 ipi_call=12 ipi_tlb=0
+lazymm-bench: result workload=exit cpus=4 seconds=3.010 ops=100 rate=33.2 lazy_tlb_ref=900 lazy_tlb_ref_atomic=1800 lazy_tlb_mm_free=101 ipi_call=250 ipi_tlb=300
+lazymm-bench: vmalloc begin paused=1
+[    9.1] Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 20000 avg: 1000 usec
+[    9.2] Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 20000 avg: 1200 usec
+[    9.3] All test took worker0=123 cycles
+lazymm-bench: vmalloc end paused=1
+lazymm-bench: vmalloc begin paused=0
+[   12.1] Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 20000 avg: 800 usec
+lazymm-bench: vmalloc end paused=0
+lazymm-bench: exit 0
+lazymm-torture: end
+'''
+
+
+def sample(variant, workload, repeat, **metrics):
+    return {'group': 'tlb', 'variant': variant, 'workload': workload,
+            'repeat': repeat, 'metrics': metrics}
+
+
+class BenchReportTest(host_test.Fixture):
+
+    def report_tool(self, *args):
+        return sh(['python3', os.path.join(host_test.TOP, 'scripts', 'bench-report.py')]
+                  + list(args), check=False)
+
+    def parse(self, text):
+        path = os.path.join(self.tmp, 'console.log')
+        write(path, text)
+        return self.report_tool('parse', path, '--group', 'tlb', '--variant',
+                                'refcount', '--repeat', '2')
+
+    def test_parse_results_and_vmalloc_sections(self):
+        r = self.parse(CONSOLE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual([s['workload'] for s in got],
+                         ['pingpong', 'exit', 'vmalloc', 'vmalloc'])
+        self.assertEqual(got[0]['metrics']['rate'], 999.667)
+        self.assertEqual(got[1]['metrics']['lazy_tlb_mm_free'], 101)
+        self.assertEqual(got[0]['repeat'], 2)
+        # Paused is the mean of both workers' reports; batched its own.
+        vm = {s['variant']: s['metrics'] for s in got[2:]}
+        self.assertEqual(vm['paused']['fix_size_alloc_test_usec'], 1100)
+        self.assertEqual(vm['batched']['fix_size_alloc_test_usec'], 800)
+
+    def test_parse_refuses_errors_and_empty_consoles(self):
+        r = self.parse(CONSOLE.replace('lazymm-bench: exit 0',
+                                       'lazymm-bench: error: fork: no memory\nlazymm-bench: exit 1'))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('fork: no memory', r.stderr)
+        r = self.parse(CONSOLE.replace('failed: 0 repeat: 1 loops: 20000 avg: 800',
+                                       'failed: 3 repeat: 1 loops: 20000 avg: 800'))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('fix_size_alloc_test failed 3 times', r.stderr)
+        r = self.parse('Kernel panic - not syncing: Attempted to kill init!\n')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('has no measurement', r.stderr)
+
+    def report(self, samples, *extra):
+        path = os.path.join(self.tmp, 'samples.jsonl')
+        write(path, ''.join(json.dumps(s) + '\n' for s in samples))
+        out = os.path.join(self.tmp, 'bench.json')
+        r = self.report_tool('report', path, '--arch', 'arm64', '--cpus', '4',
+                             '--repeats', '5', '--duration', '3', '--json', out,
+                             '--markdown', os.path.join(self.tmp, 'bench.md'), *extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            return r, json.load(f)
+
+    def test_ratio_and_verdict(self):
+        samples = []
+        for i, (a, b, c, d) in enumerate([(100, 150, 10, 10.5), (102, 151, 11, 10),
+                                          (98, 149, 9, 9.5), (101, 152, 10.5, 11),
+                                          (99, 148, 9.5, 10.2)]):
+            samples += [sample('refcount', 'pingpong', i, rate=a),
+                        sample('shootdown', 'pingpong', i, rate=b),
+                        sample('refcount', 'exit', i, rate=c),
+                        sample('shootdown', 'exit', i, rate=d)]
+        r, res = self.report(samples)
+        rows = {row['workload']: row for row in res['comparisons']}
+        self.assertAlmostEqual(rows['pingpong']['speed_ratio'], 1.5)
+        self.assertEqual(rows['pingpong']['verdict'], 'shootdown faster')
+        self.assertEqual(rows['pingpong']['baseline'], 'refcount')
+        # 10.2 vs 10: inside a spread of 2: no difference.
+        self.assertEqual(rows['exit']['verdict'], 'no difference')
+        self.assertEqual(rows['exit']['baseline_stats']['spread'], 2)
+        self.assertIn('| tlb | pingpong | round trips/s | refcount: 100 [98-102] | '
+                      'shootdown: 150 [148-152] | 1.5 | shootdown faster |', r.stdout)
+
+    def test_lower_is_better_for_times(self):
+        samples = []
+        for i in range(5):
+            samples += [dict(sample('paused', 'vmalloc', i, fix_size_alloc_test_usec=1000 + i),
+                             group='lazy_mmu'),
+                        dict(sample('batched', 'vmalloc', i, fix_size_alloc_test_usec=800 + i),
+                             group='lazy_mmu')]
+        _, res = self.report(samples)
+        row = res['comparisons'][0]
+        self.assertEqual((row['baseline'], row['variant']), ('paused', 'batched'))
+        self.assertAlmostEqual(row['speed_ratio'], 1002 / 802)
+        self.assertEqual(row['verdict'], 'batched faster')
+
+    def test_counts_per_operation(self):
+        samples = [sample('refcount', 'exit', 1, ops=10, lazy_tlb_ref=40,
+                          lazy_tlb_ref_atomic=80, lazy_tlb_mm_free=10, ipi_call=30),
+                   sample('shootdown', 'exit', 1, ops=10, lazy_tlb_ref=40,
+                          lazy_tlb_ref_atomic=0, lazy_tlb_mm_free=10,
+                          lazy_tlb_shootdown=10, lazy_tlb_shootdown_ipi=30,
+                          lazy_tlb_shootdown_switch=12, ipi_call=60)]
+        r, res = self.report(samples)
+        c = {row['variant']: row for row in res['counts']}
+        self.assertEqual(c['refcount']['atomics_per_lazy_ref'], 2)
+        self.assertEqual(c['shootdown']['atomics_per_lazy_ref'], 0)
+        self.assertEqual(c['shootdown']['shootdown_ipis_per_mm'], 3)
+        self.assertEqual(c['shootdown']['lazy_cpus_per_mm'], 1.2)
+        self.assertIsNone(c['refcount']['shootdown_ipis_per_mm'])
+        self.assertIn('| exit | shootdown | 4 | 0 | 1 | 3 | 1.2 | 6 |', r.stdout)
+
+    def test_readme_section_replaced(self):
+        _, res = self.report([sample('refcount', 'pingpong', 1, rate=5),
+                              sample('shootdown', 'pingpong', 1, rate=6)])
+        readme = os.path.join(self.tmp, 'README.md')
+        write(readme, '# x\n\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\ntail\n')
+        r = self.report_tool('readme', readme, os.path.join(self.tmp, 'bench.json'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = self.read(self.tmp, 'README.md')
+        self.assertNotIn('old table', text)
+        self.assertIn('#### arm64, 4 vCPUs (TCG)', text)
+        self.assertTrue(text.endswith('<!-- bench:end -->\ntail\n'))
+        write(readme, '# no markers\n')
+        r = self.report_tool('readme', readme, os.path.join(self.tmp, 'bench.json'))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('bench:begin', r.stderr)
+
+
+class BenchProgramTest(host_test.Fixture):
+    """qemu/bench.c, built for the host: each workload prints its result."""
+
+    def test_workloads_report(self):
+        exe = os.path.join(self.tmp, 'lazymm-bench')
+        sh(['gcc', '-O2', '-Wall', '-Werror', '-pthread', '-o', exe,
+            os.path.join(host_test.TOP, 'qemu', 'bench.c')])
+        for w in ('pingpong', 'exit', 'mprotect'):
+            r = sh([exe, w, '-d', '0.3'], check=False)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertRegex(r.stdout, rf'^lazymm-bench: result workload={w} '
+                             r'cpus=\d+ seconds=[0-9.]+ ops=[1-9]\d* rate=')
+        r = sh([exe, 'nosuch'], check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('usage:', r.stderr)
+
+
+class BenchScriptTest(host_test.Fixture):
+
+    def setUp(self):
+        super().setUp()
+        shutil.copytree(os.path.join(host_test.TOP, 'qemu'),
+                        os.path.join(self.top, 'qemu'))
+
+    def test_smp_replaces_the_targets_vcpus(self):
+        r = sh(['python3', os.path.join(self.top, 'qemu', 'qemu-cmd.py'),
+                '--target', 'arm64', '--build-dir', '/b', '--initrd', '/i',
+                '--smp', '8'])
+        self.assertIn('-smp 8', r.stdout)
+        self.assertNotIn('-smp 4', r.stdout)
+        r = sh(['python3', os.path.join(self.top, 'qemu', 'qemu-cmd.py'),
+                '--target', 'arm64', '--build-dir', '/b', '--initrd', '/i',
+                '--smp', '0'], check=False)
+        self.assertIn('not a vCPU count', r.stderr)
+
+    def test_bad_input_is_refused_before_anything_slow(self):
+        for args, words in [(['--cpus', '0'], ['--cpus 0']),
+                            (['--cpus', '99'], ['more than 64']),
+                            (['--repeats', 'x'], ['--repeats x']),
+                            (['--what', 'tlb,foo'], ['foo', 'tlb, mmu']),
+                            (['--arch', 'sparc64'], ['ARCH=sparc64']),
+                            (['--mmu', 'hash'], ['MMU=hash']),
+                            (['--frobnicate'], ['--frobnicate'])]:
+            r = self.script('bench.sh', '--no-deps', *args)
+            self.assertFailsWith(r, *words)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'results')))
