@@ -29,6 +29,8 @@ import sys
 
 RESULT = re.compile(r'lazymm-bench: result (.*)$')
 VMALLOC_BEGIN = re.compile(r'lazymm-bench: vmalloc begin paused=([01])')
+# A section's end, and the unmeasured warm-up load.
+VMALLOC_CLOSE = re.compile(r'lazymm-bench: vmalloc (end|warmup)')
 SUMMARY = re.compile(r'Summary: (\w+) passed: (\d+) failed: (\d+) repeat: \d+ '
                      r'loops: \d+ avg: (\d+) usec')
 ERROR = re.compile(r'lazymm-bench: error: (.*)$')
@@ -76,6 +78,9 @@ def parse_console(text, group, variant, repeat):
         if m:
             vmalloc = m.group(1)
             runs.setdefault(vmalloc, collections.defaultdict(list))
+            continue
+        if VMALLOC_CLOSE.search(line):
+            vmalloc = None
             continue
         m = SUMMARY.search(line)
         if m and vmalloc is not None:

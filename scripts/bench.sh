@@ -159,7 +159,7 @@ if [ $do_tlb = 1 ]; then
 fi
 if [ $do_mmu = 1 ]; then
 	case $arch in
-	arm64) plan+=("lazy_mmu batched $arch $refcount_dir vmalloc0,vmalloc1") ;;
+	arm64) plan+=("lazy_mmu batched $arch $refcount_dir vmallocw,vmalloc0,vmalloc1") ;;
 	powerpc)
 		tree=$(old_mmu_tree)
 		dir=$(build_kernel "$tree" refcount refcount-bench-6.1mmu) ||
@@ -186,7 +186,8 @@ boot() {
 	log=$res/boots/$group-$variant-r$r.log
 	# Half the boots run test_vmalloc paused first: neither order is
 	# favoured by whatever warms up during a boot.
-	[ $((r % 2)) = 1 ] || [ "$workloads" != vmalloc0,vmalloc1 ] || workloads=vmalloc1,vmalloc0
+	[ $((r % 2)) = 1 ] || [ "$workloads" != vmallocw,vmalloc0,vmalloc1 ] ||
+		workloads=vmallocw,vmalloc1,vmalloc0
 	append="kunit.filter_glob=lazymm.bench.no.kunit panic=-1 lazymm.mode=bench"
 	append="$append lazymm.bench=$workloads lazymm.duration=$duration"
 	mapfile -d '' -t qemu < <(python3 "$LAZYMM_TOP/qemu/qemu-cmd.py" -0 \
