@@ -11,6 +11,11 @@
  *   exit       short multi-threaded processes, one after another: each
  *              runs a thread on every CPU, then exits, so its mm is left
  *              lazily on the CPUs that go idle.  ops: processes reaped.
+ *   exitmoved  the same, but each process waits 5 ms after its threads
+ *              are done, while threads of the parent wake up on every CPU
+ *              every 200 us: by its exit the other CPUs have moved on to
+ *              the parent's mm, though mm_cpumask may still name them (the
+ *              shootdown IPIs that find no lazy user).  ops: processes.
  *   mprotect   a 64 MiB populated anonymous range is made read-only, then
  *              writable, then unmapped: the lazy_mmu sections of
  *              change_protection() and zap_pte_range().  ops: rounds;
@@ -237,8 +242,8 @@ static void *exit_thread(void *arg)
 	return NULL;
 }
 
-/* One process: a thread on every other CPU, then exit. */
-static void exit_child(void)
+/* One process: a thread on every other CPU, then exit (after LINGER us). */
+static void exit_child(unsigned int linger)
 {
 	pthread_t t[MAX_CPUS];
 	int i;
@@ -249,22 +254,38 @@ static void exit_child(void)
 			_exit(2);
 	for (i = 1; i < ncpus; i++)
 		pthread_join(t[i], NULL);
+	if (linger)
+		usleep(linger);
 	_exit(0);
 }
 
-static uint64_t run_exit(double seconds)
+/* exitmoved: a thread of the parent on each CPU, waking up all the time. */
+static void *waker_thread(void *arg)
+{
+	pin((int)(long)arg);
+	while (!stop)
+		usleep(200);
+	return NULL;
+}
+
+static uint64_t run_exit(double seconds, unsigned int linger)
 {
 	double end = now() + seconds;
+	pthread_t wakers[MAX_CPUS];
 	uint64_t reaped = 0;
-	int status;
+	int status, i;
 	pid_t pid;
+
+	for (i = 0; linger && i < ncpus; i++)
+		if (pthread_create(&wakers[i], NULL, waker_thread, (void *)(long)i))
+			die("pthread_create");
 
 	while (now() < end) {
 		pid = fork();
 		if (pid < 0)
 			die("fork");
 		if (pid == 0)
-			exit_child();
+			exit_child(linger);
 		if (waitpid(pid, &status, 0) != pid)
 			die("waitpid");
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -273,6 +294,9 @@ static uint64_t run_exit(double seconds)
 		}
 		reaped++;
 	}
+	stop = 1;
+	for (i = 0; linger && i < ncpus; i++)
+		pthread_join(wakers[i], NULL);
 	return reaped;
 }
 
@@ -321,7 +345,7 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((opt = getopt(argc, argv, "d:")) != -1) {
 		if (opt != 'd') {
-			fprintf(stderr, "usage: lazymm-bench pingpong|exit|mprotect [-d SECONDS]\n");
+			fprintf(stderr, "usage: lazymm-bench pingpong|exit|exitmoved|mprotect [-d SECONDS]\n");
 			return 2;
 		}
 		seconds = atof(optarg);
@@ -339,11 +363,13 @@ int main(int argc, char **argv)
 	if (!strcmp(workload, "pingpong")) {
 		ops = run_pingpong(seconds);
 	} else if (!strcmp(workload, "exit")) {
-		ops = run_exit(seconds);
+		ops = run_exit(seconds, 0);
+	} else if (!strcmp(workload, "exitmoved")) {
+		ops = run_exit(seconds, 5000);
 	} else if (!strcmp(workload, "mprotect")) {
 		ops = run_mprotect(seconds);
 	} else {
-		fprintf(stderr, "usage: lazymm-bench pingpong|exit|mprotect [-d SECONDS]\n");
+		fprintf(stderr, "usage: lazymm-bench pingpong|exit|exitmoved|mprotect [-d SECONDS]\n");
 		return 2;
 	}
 	elapsed = now() - t0;

@@ -42,6 +42,7 @@ BASELINES = ('refcount', 'paused', '6.1')
 UNITS = {
     'pingpong': ('round trips/s', 'higher'),
     'exit': ('processes/s', 'higher'),
+    'exitmoved': ('processes/s', 'higher'),
     'mprotect': ('mprotect+munmap rounds/s', 'higher'),
 }
 COUNTERS = ('lazy_tlb_ref', 'lazy_tlb_ref_atomic', 'lazy_tlb_mm_free',
@@ -173,7 +174,7 @@ def counts(samples):
     they come to per operation."""
     tot = collections.OrderedDict()
     for s in samples:
-        if s['workload'] not in ('pingpong', 'exit'):
+        if s['workload'] not in ('pingpong', 'exit', 'exitmoved'):
             continue
         t = tot.setdefault((s['workload'], s['variant']),
                            collections.Counter())

@@ -16,8 +16,8 @@
 #   --run-dir DIR    default: results/bench-<date>-<arch>-<N>cpu
 #   --no-deps        do not check for (or install) Debian packages
 # tlb: the refcount and shootdown kernels (kconfig/scheme-*.config) run
-#   pingpong and exit (qemu/bench.c).  mmu: arm64 runs test_vmalloc with
-#   lazy_mmu_paused=0 and =1 in the same kernel; powerpc runs mprotect on
+#   pingpong, exit and exitmoved (qemu/bench.c).  mmu: arm64 runs
+#   test_vmalloc with lazy_mmu_paused=0 and =1 in the same kernel; powerpc runs mprotect on
 #   the hash MMU with the series' generic lazy_mmu layer and with 6.1's own
 #   (the series up to the patch before its lazy_mmu topic); x86_64 has
 #   nothing to run (its lazy MMU hooks only act under Xen PV).
@@ -148,11 +148,11 @@ if [ $do_tlb = 1 ] || [ $do_mmu = 1 ]; then
 		die "the refcount bench kernel did not build; see $res/build-refcount-bench/build.out"
 fi
 if [ $do_tlb = 1 ]; then
-	plan+=("tlb refcount $tlb_target $refcount_dir pingpong,exit")
+	plan+=("tlb refcount $tlb_target $refcount_dir pingpong,exit,exitmoved")
 	rc=0
 	dir=$(build_kernel "$kdir" shootdown shootdown-bench) || rc=$?
 	case $rc in
-	0) plan+=("tlb shootdown $tlb_target $dir pingpong,exit") ;;
+	0) plan+=("tlb shootdown $tlb_target $dir pingpong,exit,exitmoved") ;;
 	77) note "ARCH=$arch does not offer the shootdown scheme in KDIR=$kdir; tlb has refcount only" ;;
 	*) die "the shootdown bench kernel did not build; see $res/build-shootdown-bench/build.out" ;;
 	esac

@@ -158,7 +158,7 @@ class BenchProgramTest(host_test.Fixture):
         exe = os.path.join(self.tmp, 'lazymm-bench')
         sh(['gcc', '-O2', '-Wall', '-Werror', '-pthread', '-o', exe,
             os.path.join(host_test.TOP, 'qemu', 'bench.c')])
-        for w in ('pingpong', 'exit', 'mprotect'):
+        for w in ('pingpong', 'exit', 'exitmoved', 'mprotect'):
             r = sh([exe, w, '-d', '0.3'], check=False)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertRegex(r.stdout, rf'^lazymm-bench: result workload={w} '
