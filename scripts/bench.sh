@@ -17,10 +17,11 @@
 #   --no-deps        do not check for (or install) Debian packages
 # tlb: the refcount and shootdown kernels (kconfig/scheme-*.config) run
 #   pingpong, exit and exitmoved (qemu/bench.c).  mmu: arm64 runs
-#   test_vmalloc with lazy_mmu_paused=0 and =1 in the same kernel; powerpc runs mprotect on
-#   the hash MMU with the series' generic lazy_mmu layer and with 6.1's own
-#   (the series up to the patch before its lazy_mmu topic); x86_64 has
-#   nothing to run (its lazy MMU hooks only act under Xen PV).
+#   test_vmalloc with lazy_mmu_paused=0 and =1 in the same kernel; powerpc
+#   runs mprotect on the hash MMU with the series' generic lazy_mmu layer
+#   and with 6.1's own (the series up to the patch before its lazy_mmu
+#   topic); x86_64 has nothing to run (its lazy MMU hooks only act under
+#   Xen PV).
 # The kernels are the KUnit kernels plus kconfig/bench.config, in build dirs
 # of their own (~/.cache/lazymm/build/ARCH-SCHEME-bench[-6.1mmu]).  The run
 # dir keeps each boot's console (boots/), samples.jsonl (one measurement a
@@ -31,7 +32,7 @@ set -euo pipefail
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,28p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,29p' "$0"
 }
 
 arch=x86_64 cpus=4 repeats=5 duration=10 what=tlb,mmu mmu= kdir= res= deps=1
