@@ -86,33 +86,17 @@ res=$(cd "$res" && pwd)
 : >"$res/samples.jsonl"
 trap 'echo >&2; die "interrupted; what was measured so far is in $res/samples.jsonl"' INT TERM
 
-# bench_fragment TREE OUT: kconfig/bench.config less the options TREE does
-# not define (6.1's own lazy_mmu tree predates the counters).
-bench_fragment() {
-	local line sym
-	while IFS= read -r line; do
-		case $line in
-		CONFIG_*=[ym])
-			sym=${line#CONFIG_}
-			sym=${sym%%=*}
-			kconfig_symbol_defined "$1" "$sym" || continue ;;
-		esac
-		printf '%s\n' "$line"
-	done <"$LAZYMM_TOP/kconfig/bench.config" >"$2"
-}
-
 # build_kernel TREE SCHEME NAME: build the bench kernel NAME of TREE (the
 # series already applied), print its build dir; exit 77 from the subshell
 # if TREE does not offer SCHEME on this arch.
 build_kernel() {
 	local tree=$1 scheme=$2 name=$3 dir=$LAZYMM_CACHE/build/$arch-$3 rc=0
 	mkdir -p "$res/build-$name"
-	bench_fragment "$tree" "$res/build-$name/bench.config"
 	note "building the $name kernel in $dir"
 	LAZYMM_NO_APPLY=1 "$LAZYMM_TOP/scripts/kunit.sh" --build-only --no-deps \
 		--arch "$arch" --scheme "$scheme" --kdir "$tree" --build-dir "$dir" \
 		--run-dir "$res/build-$name" \
-		--kconfig-override "$res/build-$name/bench.config" >&2 || rc=$?
+		--kconfig-override "$LAZYMM_TOP/kconfig/bench.config" >&2 || rc=$?
 	[ $rc = 0 ] || return $rc
 	echo "$dir"
 }

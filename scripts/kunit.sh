@@ -77,23 +77,31 @@ res=${res:-$LAZYMM_RESULTS/$(date +%Y%m%d-%H%M%S)-$TARGET-$scheme}
 mkdir -p "$res"
 res=$(cd "$res" && pwd)
 
-# write_kunitconfig: kunit/lazymm.kunitconfig less the suites KDIR does not
-# define, into the run dir.  A tree with part of the series (a bisect step,
-# a prefix) then still configures, and runs the suites it has.
-write_kunitconfig() {
+# defined_only GLOB WHAT: stdin less the CONFIG_*=y|m lines matching GLOB
+# whose symbol KDIR does not define, each noted as WHAT.  A tree with part
+# of the series (a bisect step, a prefix) then still configures.
+defined_only() {
 	local line sym
 	while IFS= read -r line; do
+		# shellcheck disable=SC2254 # GLOB is a pattern
 		case $line in
-		CONFIG_*_KUNIT_TEST=y)
+		$1)
 			sym=${line#CONFIG_}
 			sym=${sym%%=*}
 			if ! kconfig_symbol_defined "$kdir" "$sym"; then
-				note "KDIR=$kdir does not define $sym (not in this part of the series); that suite is not run"
+				note "KDIR=$kdir does not define $sym (not in this part of the series); $2"
 				continue
 			fi ;;
 		esac
 		printf '%s\n' "$line"
-	done <"$LAZYMM_TOP/kunit/lazymm.kunitconfig" | without_overridden >"$res/lazymm.kunitconfig"
+	done
+}
+
+# write_kunitconfig: kunit/lazymm.kunitconfig less the suites KDIR does not
+# define, into the run dir; it runs the suites it has.
+write_kunitconfig() {
+	defined_only 'CONFIG_*_KUNIT_TEST=y' "that suite is not run" \
+		<"$LAZYMM_TOP/kunit/lazymm.kunitconfig" | without_overridden >"$res/lazymm.kunitconfig"
 }
 
 # without_overridden: stdin less the symbols --kconfig-override sets (kunit.py
@@ -109,7 +117,8 @@ write_kunitconfig
 if [ -n "$override" ]; then
 	without_overridden <"$fragment" >"$res/$(basename "$fragment")"
 	fragment=$res/$(basename "$fragment")
-	cp "$override" "$res/override.config"
+	defined_only 'CONFIG_*=[ym]' "left out of the override" \
+		<"$override" >"$res/override.config"
 fi
 
 kunit_py=(python3 "$kdir/tools/testing/kunit/kunit.py")
