@@ -14,10 +14,12 @@
 # Per patch: checkpatch --strict; an incremental build of the kunit config
 # on each main arch, per scheme where the prefix offers it; W=1 and sparse
 # (C=2) on the .c files the patch touches; sparc64 and arm objects where the
-# patch touches those arches or generic code.  A warning counts as a failure
-# unless the same file has it without the series (compared file by file with
-# a build of the pristine base).  Checks already proved for identical patch
-# content (the whole prefix, for builds) are not run again.
+# patch touches those arches or generic code (arm: rpc_defconfig, through
+# scripts/armv3-gcc.sh, and SMP vexpress_defconfig with CPU hotplug).  A
+# warning counts as a failure unless the same file has it without the series
+# (compared file by file with a build of the pristine base).  Checks already
+# proved for identical patch content (the whole prefix, for builds) are not
+# run again.
 # Prints a patch x check table.  Exit: 0 all passed, 1 a failure, 3 stopped
 # by --budget before the end.
 set -euo pipefail
@@ -25,7 +27,7 @@ set -euo pipefail
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,24p' "$0"
 }
 
 MAIN_ARCHS="x86_64 arm64 powerpc"
@@ -80,9 +82,15 @@ mkdir -p "$CCACHE_DIR"
 
 # ---- what each arch is built with ------------------------------------------
 
-# arch_make KEY: the make variables for KEY (an arch, or an arch-scheme).
+# arch_make KEY: the make variables for KEY (an arch, an arch-scheme, or
+# arm-rpc / arm-smp).
 arch_make() {
 	local cross
+	case $1 in
+	arm-rpc)
+		echo "ARCH=arm CROSS_COMPILE=arm-linux-gnueabi- CC=ccache\\ $LAZYMM_TOP/scripts/armv3-gcc.sh"
+		return ;;
+	esac
 	case ${1%%-*} in
 	x86_64) echo "ARCH=x86_64 CROSS_COMPILE= CC=ccache\\ gcc" ;;
 	arm64) cross=aarch64-linux-gnu- ;;
@@ -121,20 +129,29 @@ config_input() {
 	qemu_kconfig "$target"
 }
 
-# extra_config KEY DIR: a defconfig for the build-only arches; for arm, the
-# rpc_defconfig the series' mach-rpc change needs, if this gcc can build it.
+# extra_config KEY DIR: the config of a build-only check.  arm has two:
+# rpc_defconfig for the series' mach-rpc change (UP, ARMv3), and SMP
+# vexpress with CPU hotplug for the generic code a UP kernel leaves out.
 extra_config() {
 	local key=$1 dir=$2
 	case $key in
 	sparc64) mk "$dir" "$key" sparc64_defconfig ;;
-	arm)
-		mk "$dir" arm rpc_defconfig
-		if ! grep -q '^CONFIG_ARCH_RPC=y' "$dir/.config"; then
-			echo "rpc_defconfig: ARCH_RPC needs GCC_VERSION < 90100 and this gcc is $(arm-linux-gnueabi-gcc -dumpversion); arm/mach-rpc skipped, generic code checked with vexpress_defconfig + HOTPLUG_CPU" >"$dir/.skip-reason"
-			mk "$dir" arm vexpress_defconfig
-			"${SRC:-$tree}/scripts/config" --file "$dir/.config" -e SMP -e HOTPLUG_CPU
-			mk "$dir" arm olddefconfig
-		fi ;;
+	arm-rpc)
+		mk "$dir" "$key" rpc_defconfig
+		grep -q '^CONFIG_ARCH_RPC=y' "$dir/.config" ||
+			{ echo "rpc_defconfig has no ARCH_RPC, even with scripts/armv3-gcc.sh"; return 1; } ;;
+	arm-smp)
+		mk "$dir" "$key" vexpress_defconfig
+		"${SRC:-$tree}/scripts/config" --file "$dir/.config" -e SMP -e HOTPLUG_CPU
+		mk "$dir" "$key" olddefconfig ;;
+	esac
+}
+
+# extra_keys COLUMN: the configs a build-only column checks.
+extra_keys() {
+	case $1 in
+	arm) echo arm-rpc arm-smp ;;
+	*) echo "$1" ;;
 	esac
 }
 
@@ -213,7 +230,7 @@ base_fails() {
 # base_config KEY DIR: the config KEY uses, in the pristine base.
 base_config() {
 	case $1 in
-	sparc64|arm) SRC=$repo extra_config "$1" "$2" >/dev/null 2>&1 ;;
+	sparc64|arm-*) SRC=$repo extra_config "$1" "$2" >/dev/null 2>&1 ;;
 	*) config_input "$1" >"$2/.config"; SRC=$repo mk "$2" "$1" olddefconfig >/dev/null 2>&1 ;;
 	esac
 }
@@ -312,18 +329,16 @@ check_objects() {
 	[ $any = 1 ] && echo ok || echo "- no .c file built here"
 }
 
-# check_extra KEY I: sparc64 or arm objects for patch I, if it concerns them.
+# check_extra COLUMN I: sparc64 or arm objects for patch I, if it concerns
+# them, in each of the column's configs (extra_keys).
 check_extra() {
-	local key=$1 i=$2 dir=$work/build/$1 f files nw log out rc
-	local archdir=$key
-	[ "$key" != sparc64 ] || archdir=sparc
+	local col=$1 i=$2 archdir=$1 key dir f files nw log rc out=
+	[ "$col" != sparc64 ] || archdir=sparc
 	if ! touched "$i" | grep -qvE '^(arch/|Documentation/|tools/|MAINTAINERS$)' &&
 	   ! touched "$i" | grep -q "^arch/$archdir/"; then
 		echo "- not touched"
 		return
 	fi
-	mkdir -p "$dir"
-	extra_config "$key" "$dir" >"$LOG" 2>&1 || { echo "FAIL ${key} defconfig (see $LOG)"; return; }
 	# The patch's .c files; after a change to a header or Kconfig this arch
 	# reads, every .c file the series touched so far (the helpers' callers).
 	# Other arches' files are not this one's business.
@@ -333,27 +348,37 @@ check_extra() {
 		files=$(for j in $(seq 1 "$i"); do touched_c "$j"; done | sort -u)
 	fi
 	files=$(awk -v a="arch/$archdir/" '$0 !~ /^arch\// || index($0, a) == 1' <<<"$files")
-	out=
-	for f in $files; do
-		log=$(mktemp)
-		rc=0
-		mk "$dir" "$key" "${f%.c}.o" >"$log" 2>&1 || rc=$?
-		cat "$log" >>"$LOG"
-		if grep -q 'No rule to make target' "$log" ||
-		   { [ $rc != 0 ] && base_fails "$key" "$f"; }; then
+	: >"$LOG"
+	for key in $(extra_keys "$col"); do
+		dir=$work/build/$key
+		mkdir -p "$dir"
+		extra_config "$key" "$dir" >>"$LOG" 2>&1 || { echo "FAIL $key config (see $LOG)"; return; }
+		for f in $files; do
+			log=$(mktemp)
+			rc=0
+			# -j1: Kbuild hands arch/arm/mach-rpc/X.o both to
+			# arch/arm and to arch/arm/mach-rpc (arm's core-y); both
+			# compile it, and in parallel they race (nm fails).
+			mk "$dir" "$key" -j1 "${f%.c}.o" >"$log" 2>&1 || rc=$?
+			cat "$log" >>"$LOG"
+			if grep -q 'No rule to make target' "$log" ||
+			   { [ $rc != 0 ] && base_fails "$key" "$f"; }; then
+				rm -f "$log"
+				continue	# not in this config
+			fi
+			if [ $rc != 0 ]; then
+				echo "FAIL $key $f: $(grep -m1 -E 'error:|\*\*\*' "$log" | sed "s@$tree/@@")"
+				rm -f "$log"
+				return
+			fi
+			nw=$(new_warnings build "$key" "$log" "$f")
 			rm -f "$log"
-			continue	# not in this config
-		fi
-		[ $rc = 0 ] || { rm -f "$log"; echo "FAIL $f: $(grep -m1 'error:' "$LOG" | sed "s@$tree/@@")"; return; }
-		nw=$(new_warnings build "$key" "$log" "$f")
-		rm -f "$log"
-		[ -z "$nw" ] || { echo "FAIL new warning: $(head -n1 <<<"$nw")"; return; }
-		out="$out ${f##*/}"
+			[ -z "$nw" ] || { echo "FAIL $key new warning: $(head -n1 <<<"$nw")"; return; }
+			out="$out $key:${f##*/}"
+		done
 	done
-	if [ -f "$dir/.skip-reason" ]; then
-		note "$key: $(cat "$dir/.skip-reason")"
-	fi
-	[ -n "$out" ] && echo "ok" || echo "- none of its files in ${key}'s config"
+	echo "lazymm: compiled:${out:- nothing}" >>"$LOG"
+	[ -n "$out" ] && echo ok || echo "- none of its files in ${col}'s configs"
 }
 
 # ---- the run ---------------------------------------------------------------
@@ -386,7 +411,9 @@ cell_key() {
 	p=$(series_patches | sed -n "${i}p")
 	case $col in
 	checkpatch) echo "$(patch_hash "$LAZYMM_TOP/patches/$p")-$(patch_hash "$repo/scripts/checkpatch.pl")" ;;
-	sparc64|arm) prefix_key "$i" ;;
+	sparc64) prefix_key "$i" ;;
+	# The wrapper is part of arm's config: a new one proves again.
+	arm) echo "$(prefix_key "$i")-$(patch_hash "$LAZYMM_TOP/scripts/armv3-gcc.sh")" ;;
 	*) echo "$(prefix_key "$i")-$config_hash" ;;
 	esac
 }
