@@ -36,6 +36,10 @@ word=WARN_ME
 compile() {	# compile FILE.c, if it is newer than its object (as make does)
 	[ ! "$out/${1%.c}.o" -nt "$src/$1" ] || [ -n "$flags" ] || return 0
 	if grep -q BREAK_ME "$src/$1"; then echo "$src/$1:2:1: error: broken"; exit 2; fi
+	# A test of a feature some configs lack: it compiles only with it.
+	if grep -q NEEDS_CONFIG_GATED_TEST "$src/$1" && ! grep -q '^CONFIG_GATED_TEST=y' "$out/.config"; then
+		echo "$src/$1:1:5: error: 'struct task_struct' has no member named 'gated'"; exit 2
+	fi
 	if grep -q "$word" "$src/$1"; then echo "$src/$1:3:7: warning: planted $word [-Wplanted]"; fi
 	if grep -q HDR_ME "$src/$1"; then	# a header's warning, as gcc or sparse names its unit
 		if [ "$flags" = sparse ]; then
@@ -117,7 +121,8 @@ class CheckSeriesTest(host_test.Fixture):
 
     def remake_series(self, edits=None):
         """The fixture series on the tarball's tree; EDITS {index: (file,
-        old, new)} changes what patch INDEX does as well."""
+        old, new[, message])} changes what patch INDEX does as well (a
+        list of such tuples for several; old None makes a new file)."""
         src = os.path.join(self.tmp, 'cs-src')
         sh(['rm', '-rf', src])
         sh(['tar', '-C', self.tmp, '-xJf', self.tarball])
@@ -135,9 +140,13 @@ class CheckSeriesTest(host_test.Fixture):
         ]
         for i, (subject, rel, old, new) in enumerate(steps):
             body = 'Why: a fixture.'
+            more = (edits or {}).get(i, [])
             for rel2, old2, new2, *msg in [(rel, old, new)] + (
-                    [edits[i]] if edits and i in edits else []):
-                host_test.replace_line(os.path.join(src, rel2), old2, new2)
+                    more if isinstance(more, list) else [more]):
+                if old2 is None:
+                    write(os.path.join(src, rel2), new2)
+                else:
+                    host_test.replace_line(os.path.join(src, rel2), old2, new2)
                 if msg:
                     body = msg[0]
             sh(['git', 'add', '-A'], cwd=src)
@@ -255,6 +264,29 @@ class CheckSeriesTest(host_test.Fixture):
         # Its other file, fork.c, is checked; leon_smp.c is not a failure.
         self.assertEqual(cells[('0003', 'sparc64')], 'ok', r.stdout + r.stderr)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_extra_arch_skips_a_new_file_its_config_leaves_out(self):
+        # Patch 3 adds a KUnit test under an option only the main
+        # configs set (as lazy_mmu_mode_test.c needs ARCH_HAS_LAZY_MMU_MODE,
+        # which arm lacks).  Kbuild would compile it when named, and it
+        # cannot compile there; the base has no such file to compare with.
+        write(os.path.join(self.top, 'kunit', 'lazymm.kunitconfig'),
+              open(os.path.join(self.top, 'kunit', 'lazymm.kunitconfig')).read()
+              + 'CONFIG_GATED_TEST=y\n')
+        self.remake_series({2: [
+            ('kernel/gated_test.c', None, 'int gated NEEDS_CONFIG_GATED_TEST;\n'),
+            ('kernel/Makefile', None, 'obj-y += fork.o\n'
+             'obj-$(CONFIG_GATED_TEST) \t+= \\\n\tgated_test.o\n')]})
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        _, cells = self.table(r)
+        self.assertEqual(cells[('0003', 'x86_64')], 'ok')
+        for col in ('sparc64', 'arm'):
+            self.assertEqual(cells[('0003', col)], 'ok', col)
+        log = open(os.path.join(self.tmp, 'cache', 'series', 'check', 'logs',
+                               '0003-arm.log')).read()
+        self.assertIn('arm-rpc:fork.c', log)
+        self.assertNotIn('gated_test', log)
 
     def test_build_break_and_w1_and_sparse(self):
         self.remake_series({1: ('kernel/sched/core.c', 'int core_line_20;',
