@@ -52,7 +52,7 @@ ensure_worktree() {
 reset_tree() {
 	local tree=$1 gitdir
 	gitdir=$(git -C "$tree" rev-parse --absolute-git-dir)
-	[ ! -e "$gitdir/BISECT_START" ] || git -C "$tree" bisect reset -q >/dev/null 2>&1 || true
+	[ ! -e "$gitdir/BISECT_START" ] || git -C "$tree" bisect reset HEAD >/dev/null 2>&1 || true
 	[ ! -d "$gitdir/rebase-apply" ] || git -C "$tree" am --abort >/dev/null 2>&1 || true
 }
 

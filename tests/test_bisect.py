@@ -239,6 +239,14 @@ class BisectTest(host_test.Fixture):
         self.assertEqual(sh(['git', 'symbolic-ref', 'HEAD'], cwd=kdir).stdout,
                          'refs/heads/mine\n')
         self.assertEqual(sh(['git', 'status', '--porcelain'], cwd=kdir).stdout, '')
+        # No bisection is left open in its repository or our worktree of it.
+        self.assertNoBisectState(os.path.join(kdir, '.git'))
+
+    def assertNoBisectState(self, gitdir):
+        left = [os.path.join(d, f) for d, _, files in os.walk(gitdir)
+                for f in files if f.startswith('BISECT_')]
+        self.assertEqual(left, [])
+        self.assertEqual(sh(['git', 'for-each-ref', 'refs/bisect'], cwd=gitdir).stdout, '')
 
     def test_user_tree_with_series_applied_bisects_from_its_base(self):
         kdir = self.new_tree(git=True)
