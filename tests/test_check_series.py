@@ -175,6 +175,10 @@ class CheckSeriesTest(host_test.Fixture):
         with open(self.log) as f:
             return f.read().splitlines()
 
+    def cell_log(self, name):
+        with open(os.path.join(self.tmp, 'cache', 'series', 'check', 'logs', name)) as f:
+            return f.read()
+
     def table(self, r):
         """{(patch number, column): cell} from the printed table."""
         lines = r.stdout.splitlines()
@@ -204,8 +208,7 @@ class CheckSeriesTest(host_test.Fixture):
         self.assertEqual(cells[('0002', 'W=1')], 'ok')
         # arm builds rpc_defconfig through the ARMv3 wrapper, and SMP
         # vexpress: both configs compile patch 2's generic .c file.
-        log = open(os.path.join(self.tmp, 'cache', 'series', 'check', 'logs',
-                               '0002-arm.log')).read()
+        log = self.cell_log('0002-arm.log')
         self.assertIn('compiled: arm-rpc:', log)
         self.assertIn('arm-smp:', log)
         self.assertIn('about ', r.stderr)
@@ -283,8 +286,7 @@ class CheckSeriesTest(host_test.Fixture):
         self.assertEqual(cells[('0003', 'x86_64')], 'ok')
         for col in ('sparc64', 'arm'):
             self.assertEqual(cells[('0003', col)], 'ok', col)
-        log = open(os.path.join(self.tmp, 'cache', 'series', 'check', 'logs',
-                               '0003-arm.log')).read()
+        log = self.cell_log('0003-arm.log')
         self.assertIn('arm-rpc:fork.c', log)
         self.assertNotIn('gated_test', log)
 
