@@ -125,10 +125,9 @@ printf '%q ' "$0" --good "$good" --bad "$bad" --test "$test" --arch "$arch" \
 echo >>"$res/bisect.cmd"
 
 start=$(date +%s)
-# cleanup: end the bisection (git bisect reset takes no -q: it would read
-# it as a commit and fail) where HEAD is, then check out the series' end.
+# cleanup: end the bisection where HEAD is, then check out the series' end.
 cleanup() {
-	git -C "$tree" bisect reset HEAD >/dev/null 2>&1 || true
+	reset_tree "$tree"
 	git -C "$tree" checkout -q -f --detach "$(series_commit "$tree" "$n")" 2>/dev/null || true
 }
 trap 'cleanup; echo >&2; die "interrupted; results so far in $res"' INT TERM

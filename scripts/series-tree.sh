@@ -49,6 +49,8 @@ ensure_worktree() {
 }
 
 # reset_tree TREE: abort whatever an interrupted run left in our worktree.
+# git bisect reset takes no -q (it would read it as the commit to return
+# to, and fail); reset at HEAD ends the bisection without moving it.
 reset_tree() {
 	local tree=$1 gitdir
 	gitdir=$(git -C "$tree" rev-parse --absolute-git-dir)

@@ -273,9 +273,8 @@ class CheckSeriesTest(host_test.Fixture):
         # configs set (as lazy_mmu_mode_test.c needs ARCH_HAS_LAZY_MMU_MODE,
         # which arm lacks).  Kbuild would compile it when named, and it
         # cannot compile there; the base has no such file to compare with.
-        write(os.path.join(self.top, 'kunit', 'lazymm.kunitconfig'),
-              open(os.path.join(self.top, 'kunit', 'lazymm.kunitconfig')).read()
-              + 'CONFIG_GATED_TEST=y\n')
+        with open(os.path.join(self.top, 'kunit', 'lazymm.kunitconfig'), 'a') as f:
+            f.write('CONFIG_GATED_TEST=y\n')
         self.remake_series({2: [
             ('kernel/gated_test.c', None, 'int gated NEEDS_CONFIG_GATED_TEST;\n'),
             ('kernel/Makefile', None, 'obj-y += fork.o\n'
