@@ -21,6 +21,11 @@
  *   pagetable   mprotect, mremap, madvise(MADV_FREE, MADV_COLD,
  *               MADV_PAGEOUT) and fork on data it verifies: the lazy_mmu
  *               callers
+ *   umh         usermode helpers: a kernel thread that starts on whatever mm
+ *               its CPU held lazily and exec()s (exec_mmap() with no old
+ *               mm), from core dumps of multi-threaded children piped to
+ *               this program (core_pattern) and from request_module() for
+ *               a device no driver has (open() runs modprobe)
  *   hotplug     offline/online random CPUs through sysfs
  *
  * It prints one report line, "lazymm-stress: done seconds=... exec=... ...",
@@ -40,6 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -65,6 +72,8 @@ struct counters {
 	uint64_t cpu_offline;	/* CPUs taken offline */
 	uint64_t cpu_online;	/* CPUs brought back */
 	uint64_t hotplug_busy;	/* writes the kernel refused with EBUSY/EAGAIN */
+	uint64_t umh_core;	/* core dumps a piped helper read to the end */
+	uint64_t umh_modprobe;	/* open()s of a driverless device (modprobe) */
 	uint64_t errors;
 	int stop;
 };
@@ -517,6 +526,117 @@ static int mode_hotplug(int ncpus, uint64_t seed)
 	return 0;
 }
 
+/* ---- umh: usermode helpers exec()ing from a lazily held mm ---- */
+
+#define CORE_PATTERN "|/bin/lazymm-stress --core-helper"
+
+/* The core_pattern helper: read the dump to its end, so it counts as dumped. */
+static int core_helper(void)
+{
+	char buf[4096];
+
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	return 0;
+}
+
+static int set_core_pattern(void)
+{
+	int fd = open("/proc/sys/kernel/core_pattern", O_WRONLY);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, CORE_PATTERN, strlen(CORE_PATTERN));
+		close(fd);
+	}
+	if (n != (ssize_t)strlen(CORE_PATTERN)) {
+		error("umh: cannot set core_pattern: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A multi-threaded child that dumps core while its threads sleep. */
+static void crash_child(void)
+{
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (pthread_create(&t, NULL, sleeper, NULL))
+			_exit(2);
+	sleep_ms(1);
+	raise(SIGQUIT);		/* dumps core; no "segfault" line on the console */
+	_exit(3);
+}
+
+static void umh_crash(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0) {
+		error("umh: fork: %s", strerror(errno));
+		sleep_ms(100);
+		return;
+	}
+	if (pid == 0)
+		crash_child();
+	add(&ctr->fork, 1);
+	if (waitpid(pid, &status, 0) != pid) {
+		error("umh: waitpid: %s", strerror(errno));
+		return;
+	}
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGQUIT)
+		error("umh: the crashing child ended with status 0x%x, not SIGQUIT", status);
+	else if (WCOREDUMP(status))
+		add(&ctr->umh_core, 1);
+}
+
+/*
+ * A character device of a major no driver has (241: reserved for local
+ * use): opening it makes the kernel request_module("char-major-241-0"),
+ * which runs modprobe, and the open fails with ENXIO.  Needs only
+ * CONFIG_MODULES, not networking.
+ */
+#define UMH_NODE "/dev/lazymm-umh"
+
+static int make_umh_node(void)
+{
+	if (mknod(UMH_NODE, S_IFCHR | 0600, makedev(241, 0)) && errno != EEXIST) {
+		error("umh: mknod %s: %s", UMH_NODE, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void umh_modprobe(void)
+{
+	int fd = open(UMH_NODE, O_RDONLY);
+
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (errno == ENXIO || errno == ENODEV)
+		add(&ctr->umh_modprobe, 1);
+	else
+		error("umh: open %s: %s", UMH_NODE, strerror(errno));
+}
+
+static int mode_umh(uint64_t seed)
+{
+	if (set_core_pattern() || make_umh_node())
+		return 1;
+	while (!stopping()) {
+		if (rnd(&seed) % 2)
+			umh_crash();
+		else
+			umh_modprobe();
+	}
+	return 0;
+}
+
 /* ---- the parent: start the workers, stop them, report ---- */
 
 struct worker {
@@ -541,17 +661,19 @@ static int run_forkexec(int ncpus, uint64_t seed) { (void)ncpus; return mode_for
 static int run_membarrier(int ncpus, uint64_t seed) { (void)ncpus; (void)seed; return mode_membarrier(); }
 static int run_pagetable(int ncpus, uint64_t seed) { (void)ncpus; return mode_pagetable(seed); }
 static int run_hotplug(int ncpus, uint64_t seed) { return mode_hotplug(ncpus, seed); }
+static int run_umh(int ncpus, uint64_t seed) { (void)ncpus; return mode_umh(seed); }
 
 static void report(const char *what, long seconds)
 {
 	printf("lazymm-stress: %s seconds=%ld pingpong=%llu fork=%llu exec=%llu exit=%llu "
 	       "membarrier=%llu pagetable=%llu cpu_offline=%llu cpu_online=%llu "
-	       "hotplug_busy=%llu errors=%llu\n", what, seconds,
+	       "hotplug_busy=%llu umh_core=%llu umh_modprobe=%llu errors=%llu\n", what, seconds,
 	       (unsigned long long)get(&ctr->pingpong), (unsigned long long)get(&ctr->fork),
 	       (unsigned long long)get(&ctr->exec), (unsigned long long)get(&ctr->exit),
 	       (unsigned long long)get(&ctr->membarrier), (unsigned long long)get(&ctr->pagetable),
 	       (unsigned long long)get(&ctr->cpu_offline), (unsigned long long)get(&ctr->cpu_online),
-	       (unsigned long long)get(&ctr->hotplug_busy), (unsigned long long)get(&ctr->errors));
+	       (unsigned long long)get(&ctr->hotplug_busy), (unsigned long long)get(&ctr->umh_core),
+	       (unsigned long long)get(&ctr->umh_modprobe), (unsigned long long)get(&ctr->errors));
 	fflush(stdout);
 }
 
@@ -574,6 +696,7 @@ int main(int argc, char **argv)
 		{ "forkexec", run_forkexec, 2 },
 		{ "membarrier", run_membarrier, 1 },
 		{ "pagetable", run_pagetable, 2 },
+		{ "umh", run_umh, 1 },
 		{ "hotplug", run_hotplug, 1 },
 	};
 	struct worker workers[16];
@@ -585,6 +708,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "--core-helper"))
+		return core_helper();
 	while ((opt = getopt(argc, argv, "d:ns:h")) != -1) {
 		switch (opt) {
 		case 'd': duration = atol(optarg); break;
@@ -659,7 +784,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	report("done", t1.tv_sec - t0.tv_sec);
 	if (get(&ctr->exec) == 0 || get(&ctr->pagetable) == 0 || get(&ctr->membarrier) == 0 ||
-	    get(&ctr->pingpong) == 0 || (hotplug && get(&ctr->cpu_offline) == 0))
+	    get(&ctr->pingpong) == 0 || get(&ctr->umh_core) + get(&ctr->umh_modprobe) == 0 ||
+	    (hotplug && get(&ctr->cpu_offline) == 0))
 		error("a mode did no work at all (see the counts above)");
 	return failed || get(&ctr->errors) ? 1 : 0;
 }

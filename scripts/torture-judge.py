@@ -33,7 +33,7 @@ BAD = [
     # specific rule it matches; then the generic ones.
     ('rss-counter', r'Bad rss-counter'),
     ('pgtables', r'non-zero pgtables_bytes'),
-    ('lazy-tlb', r'lazy tlb: .*(still us|went offline)'),
+    ('lazy-tlb', r'lazy tlb: .*(still us|still has|went offline)'),
     ('lockdep', r'possible (circular|recursive) locking|inconsistent lock state'
                 r'|possible irq lock inversion|DEBUG_LOCKS_WARN_ON'
                 r'|turning off the locking correctness validator'
