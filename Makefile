@@ -10,15 +10,26 @@ O      ?=
 
 # Our variables must not leak into the kernel's own make, which kunit.py
 # runs below us: MAKEFLAGS would carry O= and ARCH= into it.
-SCRIPT = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL scripts
-KUNIT_OPTS = --arch $(ARCH) --scheme $(SCHEME) $(if $(MMU),--mmu $(MMU)) \
-	$(if $(KDIR),--kdir $(KDIR)) $(if $(O),--build-dir $(O))
+# LAZYMM_MAKE=1: the scripts' messages name our variables (DURATION=abc),
+# not their options (--duration abc).
+# LAZYMM_MAKE_CMD: the make command, for the results dirs' record.
+# AS_IS=1: test KDIR as it is; BRANCH=: the branch make apply puts the series
+# on (default lazymm, "." the current one).
+SCRIPT = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL LAZYMM_MAKE=1 \
+	LAZYMM_MAKE_CMD='make $@ $(MAKEOVERRIDES)' \
+	$(if $(AS_IS),LAZYMM_AS_IS=$(AS_IS)) $(if $(BRANCH),LAZYMM_BRANCH=$(BRANCH)) scripts
+# Values are quoted, so an empty one (ARCH=) reaches the script's check.
+KUNIT_OPTS = --arch "$(ARCH)" --scheme "$(SCHEME)" $(if $(MMU),--mmu "$(MMU)") \
+	$(if $(KDIR),--kdir "$(KDIR)") $(if $(O),--build-dir "$(O)")
 
 # make torture: seconds of workload, and the two variants (set to 1).
 DURATION   ?= 600
 RCUTORTURE ?=
 KASAN      ?=
 yes = $(filter 1 y yes,$(1))
+# onoff VAR: shell that refuses a value of VAR other than 1/y/yes or
+# 0/n/no/empty, so KASAN=on is not silently off.
+onoff = case "$($(1))" in ''|0|n|no|1|y|yes) ;; *) echo "lazymm: $(1)=$($(1)) is not 1 or 0; use $(1)=1 to turn it on, or leave it out" >&2; exit 1 ;; esac
 
 GOOD   ?=
 BAD    ?=
@@ -32,7 +43,7 @@ REPEATS ?= 5
 BENCH_SECONDS ?= 10
 WHAT    ?= tlb,mmu
 
-.PHONY: help kunit test check deps tree apply unapply clean bisect \
+.PHONY: help kunit test check deps tree apply unapply export clean bisect \
 	check-series cover-letter torture bench
 
 help:
@@ -47,6 +58,7 @@ help:
 	@echo '  tree     extract Debian linux-source-6.1 into ~/.cache/lazymm'
 	@echo '  apply    apply the series to KDIR (quilt, or git am in a git tree)'
 	@echo '  unapply  remove it from KDIR again'
+	@echo '  export   write the series as edited in a git KDIR back into patches/'
 	@echo '  clean    remove results/ (build dirs live in ~/.cache/lazymm)'
 	@echo '  torture  boot the KUnit kernel with a BusyBox initramfs, run the stress'
 	@echo '           program with CPU hotplug for DURATION=600 s (RCUTORTURE=1:'
@@ -66,7 +78,7 @@ kunit:
 	@$(SCRIPT)/kunit.sh $(KUNIT_OPTS)
 
 test:
-	@$(SCRIPT)/test.sh $(if $(KDIR),--kdir $(KDIR))
+	@$(SCRIPT)/test.sh $(if $(KDIR),--kdir "$(KDIR)")
 
 check:
 	@$(SCRIPT)/test.sh --host-only
@@ -77,17 +89,18 @@ deps:
 tree:
 	@$(SCRIPT)/get-tree.sh
 
-apply unapply:
+apply unapply export:
 	@test -n "$(KDIR)" || { echo 'lazymm: make $@ needs KDIR=/path/to/linux-6.1.y' >&2; exit 1; }
-	@$(SCRIPT)/$@.sh $(KDIR)
+	@$(SCRIPT)/$@.sh "$(KDIR)"
 
 bisect:
 	@$(SCRIPT)/bisect.sh --good "$(GOOD)" --bad "$(BAD)" --test "$(TEST)" \
-		--arch $(ARCH) --scheme $(SCHEME) $(if $(MMU),--mmu $(MMU)) \
-		$(if $(KDIR),--kdir $(KDIR)) --build-fail $(BUILD_FAIL)
+		--arch "$(ARCH)" --scheme "$(SCHEME)" $(if $(MMU),--mmu "$(MMU)") \
+		$(if $(KDIR),--kdir "$(KDIR)") --build-fail "$(BUILD_FAIL)"
 
 torture:
-	@$(SCRIPT)/torture.sh $(KUNIT_OPTS) --duration $(DURATION) \
+	@$(call onoff,KASAN); $(call onoff,RCUTORTURE); \
+	$(SCRIPT)/torture.sh $(KUNIT_OPTS) --duration "$(DURATION)" \
 		$(if $(call yes,$(RCUTORTURE)),--rcutorture) $(if $(call yes,$(KASAN)),--kasan)
 
 check-series:
@@ -101,6 +114,6 @@ clean:
 	rm -rf results
 
 bench:
-	@$(SCRIPT)/bench.sh --arch $(ARCH) --cpus $(CPUS) --repeats $(REPEATS) \
-		--duration $(BENCH_SECONDS) --what $(WHAT) $(if $(MMU),--mmu $(MMU)) \
-		$(if $(KDIR),--kdir $(KDIR))
+	@$(SCRIPT)/bench.sh --arch "$(ARCH)" --cpus "$(CPUS)" --repeats "$(REPEATS)" \
+		--duration "$(BENCH_SECONDS)" --what "$(WHAT)" $(if $(MMU),--mmu "$(MMU)") \
+		$(if $(KDIR),--kdir "$(KDIR)")

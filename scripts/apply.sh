@@ -7,12 +7,16 @@
 # All or nothing: if any patch fails, or the run is interrupted, the tree is
 # left exactly as it was.  Running it again on a tree that has this series is
 # a no-op; on a tree with an older version of it, the old one is replaced.
+# A git tree gets the commits on a branch of lazymm's own, lazymm
+# (LAZYMM_BRANCH=NAME another, LAZYMM_BRANCH=. the current one); once you
+# edit them there (commits on refs/lazymm/base), the tree is tested as it is.
+# LAZYMM_AS_IS=1: test KDIR as it is, whatever it holds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tree-state.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,10p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,13p' "$0"
 }
 
 # first_failure LOG: "PATCH: FILE" for the first patch that failed, from
@@ -55,6 +59,33 @@ git_series_applied() {
 		  "$(git -C "$1" rev-parse HEAD)" ]
 }
 
+# git_series_edited KDIR: has the series been edited where make apply put it
+# (HEAD is no longer refs/lazymm/applied, but still on refs/lazymm/base)?
+git_series_edited() {
+	local applied
+	applied=$(git -C "$1" rev-parse -q --verify refs/lazymm/applied) || return 1
+	[ "$applied" != "$(git -C "$1" rev-parse HEAD)" ] &&
+		[ "$(git -C "$1" rev-parse HEAD)" != "$(git -C "$1" rev-parse refs/lazymm/base)" ] &&
+		git -C "$1" merge-base --is-ancestor refs/lazymm/base HEAD
+}
+
+# on_series_branch KDIR: check out a branch of lazymm's own at HEAD for the
+# series commits, so the user's branch never gets them (LAZYMM_BRANCH=.:
+# the current branch).
+on_series_branch() {
+	local kdir=$1 st cur
+	st=$(git_state_dir "$kdir")
+	rm -f "$st/from"
+	[ "$LAZYMM_BRANCH" != . ] || return 0
+	cur=$(git -C "$kdir" symbolic-ref -q --short HEAD) || cur=$(git -C "$kdir" rev-parse HEAD)
+	[ "$cur" != "$LAZYMM_BRANCH" ] || return 0
+	! git -C "$kdir" rev-parse -q --verify "refs/heads/$LAZYMM_BRANCH" >/dev/null ||
+		die "KDIR=$kdir already has a branch $LAZYMM_BRANCH; check it out to test what is on it, or delete it (git -C $kdir branch -D $LAZYMM_BRANCH)"
+	git -C "$kdir" checkout -q -b "$LAZYMM_BRANCH"
+	echo "$cur" >"$st/from"
+	note "applying on a branch of our own, $LAZYMM_BRANCH (from ${cur:0:40} at $(git -C "$kdir" rev-parse --short HEAD)); $cur is left as it was"
+}
+
 apply_git() {
 	local kdir=$1 st log base
 	st=$(git_state_dir "$kdir")
@@ -65,6 +96,10 @@ apply_git() {
 		note "series already applied in $kdir; nothing to do"
 		return 0
 	fi
+	if git_series_edited "$kdir"; then
+		note "KDIR=$kdir has the series edited on refs/lazymm/base ($(git -C "$kdir" rev-list --count refs/lazymm/base..HEAD) commits); testing it as it is (make export KDIR=$kdir writes it back to patches/)"
+		return 0
+	fi
 	if git -C "$kdir" rev-parse -q --verify refs/lazymm/applied >/dev/null; then
 		"$LAZYMM_TOP/scripts/unapply.sh" "$kdir"
 	fi
@@ -72,6 +107,7 @@ apply_git() {
 
 	base=$(git -C "$kdir" rev-parse HEAD)
 	mkdir -p "$st"
+	on_series_branch "$kdir"
 	log=$(mktemp)
 	touch "$st/applying"
 	trap 'git_recover "$kdir"; rm -f "$log"; exit 130' INT TERM
@@ -82,6 +118,7 @@ apply_git() {
 	   ! (cd "$LAZYMM_TOP/patches" && git -C "$kdir" am \
 		$(series_patches | sed "s|^|$LAZYMM_TOP/patches/|")) >"$log" 2>&1; then
 		git -C "$kdir" am --abort
+		back_to_user_branch "$kdir"
 		rm -f "$st/applying"
 		# git am's advice on --continue/--skip does not apply: we aborted.
 		grep -v -e '^hint:' -e 'git am --' -e '^When you have resolved' \
@@ -162,8 +199,9 @@ main() {
 	kdir=$(resolve_kdir "$1")
 	# make bisect and make check-series test commits *of* the series: the
 	# tree already is what is to be tested, part of the series or all of it.
-	if [ "${LAZYMM_NO_APPLY:-}" = 1 ]; then
-		note "LAZYMM_NO_APPLY=1: testing KDIR=$kdir as it is"
+	# AS_IS=1 (LAZYMM_AS_IS) asks for the same: whatever KDIR holds.
+	if [ "${LAZYMM_NO_APPLY:-}" = 1 ] || [ "${LAZYMM_AS_IS:-}" = 1 ]; then
+		note "AS_IS=1: testing KDIR=$kdir as it is, without applying the series"
 		return 0
 	fi
 	if is_git_tree "$kdir"; then

@@ -9,8 +9,21 @@
 # warnings, compared with the base built the same way; never for running.
 #
 # Usage: make ARCH=arm CROSS_COMPILE=arm-linux-gnueabi- CC=scripts/armv3-gcc.sh
-#   ARMV3_GCC  the compiler underneath (default arm-linux-gnueabi-gcc)
+#   ARMV3_GCC  the compiler underneath (default arm-linux-gnueabi-gcc, from
+#              gcc-arm-linux-gnueabi: scripts/deps.sh --series-tools)
+# --help alone prints this; any other arguments are gcc's.
 set -euo pipefail
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,14p' "$0"
+}
+
+# Answered here, without the compiler: make check runs every script's --help
+# and does not install the cross compilers.
+if [ "$*" = --help ]; then
+	usage
+	exit 0
+fi
 
 gcc=${ARMV3_GCC:-arm-linux-gnueabi-gcc}
 

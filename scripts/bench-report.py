@@ -12,7 +12,8 @@ Usage:
       each variant to its baseline, and the counters per operation; the
       Markdown table goes to stdout too
   bench-report.py readme README.md BENCH.json...
-      put the tables of these runs between README's bench markers
+      put the tables of these runs between README's bench markers: each
+      replaces the block of its arch and vCPU count, the others stay
 
 A difference between two medians smaller than the larger of the two
 spreads (max - min over the boots) is reported as "no difference".
@@ -310,20 +311,41 @@ def cmd_report(args):
     return 0
 
 
+def block_key(block):
+    """What a README block is about: its heading up to the first colon,
+    e.g. "#### x86_64, 4 vCPUs (TCG)"."""
+    return block.lstrip('\n').split('\n', 1)[0].split(':', 1)[0]
+
+
+def readme_blocks(section):
+    """The section between the markers as its "#### " blocks, in order
+    (anything else there was not written by this command and goes)."""
+    blocks = re.split(r'(?m)^(?=#### )', section)
+    return [b for b in blocks if b.startswith('#### ')]
+
+
 def cmd_readme(args):
     with open(args.readme) as f:
         text = f.read()
     if MARK_BEGIN not in text or MARK_END not in text:
         sys.exit(f'lazymm: {args.readme} has no {MARK_BEGIN} ... {MARK_END} '
                  'section; add one where the tables should go')
-    parts = []
+    head, rest = text.split(MARK_BEGIN, 1)
+    section, tail = rest.split(MARK_END, 1)
+    # A run replaces the block of its arch and vCPU count; the others stay.
+    blocks = collections.OrderedDict(
+        (block_key(b), b) for b in readme_blocks(section))
     for path in args.results:
         with open(path) as f:
-            parts.append(render(json.load(f)))
-    head, rest = text.split(MARK_BEGIN, 1)
-    _, tail = rest.split(MARK_END, 1)
+            try:
+                new = render(json.load(f))
+            except (ValueError, KeyError) as e:
+                sys.exit(f'lazymm: {path} is not a bench.json of make bench '
+                         f'({e}); give results/bench-*/bench.json')
+        blocks[block_key(new)] = new + '\n'
+    body = '\n'.join(b.strip('\n') + '\n' for b in blocks.values())
     with open(args.readme, 'w') as f:
-        f.write(head + MARK_BEGIN + '\n' + '\n'.join(parts) + MARK_END + tail)
+        f.write(head + MARK_BEGIN + '\n' + body + MARK_END + tail)
     return 0
 
 
@@ -348,8 +370,12 @@ def main():
     p.add_argument('readme')
     p.add_argument('results', nargs='+')
     args = ap.parse_args()
-    return {'parse': cmd_parse, 'report': cmd_report,
-            'readme': cmd_readme}[args.cmd](args)
+    try:
+        return {'parse': cmd_parse, 'report': cmd_report,
+                'readme': cmd_readme}[args.cmd](args)
+    except OSError as e:
+        sys.exit(f'lazymm: {e.filename}: {e.strerror}; '
+                 'give the path of an existing file (see --help)')
 
 
 if __name__ == '__main__':

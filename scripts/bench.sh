@@ -29,6 +29,8 @@
 # Absolute numbers under TCG mean little: compare ratios and counts.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The command as run, for the results dir's record.
+cmdline=("$0" "$@")
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
@@ -39,14 +41,14 @@ arch=x86_64 cpus=4 repeats=5 duration=10 what=tlb,mmu mmu= kdir= res= deps=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
-	--arch) arch=${2:?--arch needs a value}; shift ;;
-	--cpus) cpus=${2:?--cpus needs a value}; shift ;;
-	--repeats) repeats=${2:?--repeats needs a value}; shift ;;
-	--duration) duration=${2:?--duration needs a value}; shift ;;
-	--what) what=${2:?--what needs a value}; shift ;;
-	--mmu) mmu=${2:?--mmu needs a value}; shift ;;
-	--kdir) kdir=${2:?--kdir needs a value}; shift ;;
-	--run-dir) res=${2:?--run-dir needs a value}; shift ;;
+	--arch) arch=$(optarg "$@"); shift ;;
+	--cpus) cpus=$(optarg "$@"); shift ;;
+	--repeats) repeats=$(optarg "$@"); shift ;;
+	--duration) duration=$(optarg "$@"); shift ;;
+	--what) what=$(optarg "$@"); shift ;;
+	--mmu) mmu=$(optarg "$@"); shift ;;
+	--kdir) kdir=$(optarg "$@"); shift ;;
+	--run-dir) res=$(optarg "$@"); shift ;;
 	--no-deps) deps=0 ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
@@ -56,26 +58,31 @@ done
 # Bad choices fail before anything slow happens.
 load_arch "$arch" "$mmu"
 tlb_target=$TARGET
-positive() {	# positive NAME VALUE MAX
-	case $2 in
-	'' | *[!0-9]* | 0) die "--$1 $2 is not a positive number; e.g. --$1 $3" ;;
+# positive OPT VAR VALUE MAX EXAMPLE: die unless 0 < VALUE <= MAX, naming
+# the setting as the user gave it and a sane value.
+positive() {
+	local name
+	name=$(named "$1" "$2")
+	case $3 in
+	'') die "$(empty "$1" "$2") is empty; give a number, e.g. ${name}$5" ;;
+	*[!0-9]* | 0) die "${name}$3 is not a positive number; e.g. ${name}$5" ;;
 	esac
-	[ "$2" -le "$3" ] || die "--$1 $2 is more than $3"
+	[ "$3" -le "$4" ] || die "${name}$3 is more than $4; e.g. ${name}$5"
 }
-positive cpus "$cpus" 64
-positive repeats "$repeats" 100
-positive duration "$duration" 3600
+positive --cpus CPUS "$cpus" 64 4
+positive --repeats REPEATS "$repeats" 100 5
+positive --duration BENCH_SECONDS "$duration" 3600 10
 do_tlb=0 do_mmu=0
 for w in ${what//,/ }; do
 	case $w in
 	tlb) do_tlb=1 ;;
 	mmu) do_mmu=1 ;;
-	*) die "--what $what: unknown part $w; use tlb, mmu or tlb,mmu" ;;
+	*) die "$(named --what WHAT)$what: unknown part $w; use tlb, mmu or tlb,mmu" ;;
 	esac
 done
-[ $((do_tlb + do_mmu)) -gt 0 ] || die "--what is empty; use tlb, mmu or tlb,mmu"
+[ $((do_tlb + do_mmu)) -gt 0 ] || die "$(empty --what WHAT) is empty; use tlb, mmu or tlb,mmu"
 [ "$repeats" -ge 5 ] ||
-	note "--repeats $repeats: fewer than 5 boots per kernel make a poor spread"
+	note "$(named --repeats REPEATS)$repeats: fewer than 5 boots per kernel make a poor spread"
 [ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
 [ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
 kdir=$(resolve_kdir "$kdir")
@@ -83,6 +90,9 @@ kdir=$(resolve_kdir "$kdir")
 res=${res:-$LAZYMM_RESULTS/bench-$(date +%Y%m%d-%H%M%S)-$arch-${cpus}cpu}
 mkdir -p "$res/boots"
 res=$(cd "$res" && pwd)
+write_record "$res" "$kdir" "${cmdline[@]}"
+printf '%q ' "${cmdline[@]}" >"$res/bench.cmd"
+echo >>"$res/bench.cmd"
 : >"$res/samples.jsonl"
 trap 'echo >&2; die "interrupted; what was measured so far is in $res/samples.jsonl"' INT TERM
 

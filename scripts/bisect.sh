@@ -18,6 +18,8 @@
 # input, an error, or no single first bad patch (untestable commits in the way).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The command as run, for the results dir's record.
+cmdline=("$0" "$@")
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
@@ -28,14 +30,14 @@ good= bad= test= arch=x86_64 mmu= scheme=refcount kdir= build_fail=skip deps=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
-	--good) good=${2?--good needs a value}; shift ;;
-	--bad) bad=${2?--bad needs a value}; shift ;;
-	--test) test=${2?--test needs a value}; shift ;;
-	--arch) arch=${2:?--arch needs a value}; shift ;;
-	--mmu) mmu=${2?--mmu needs a value}; shift ;;
-	--scheme) scheme=${2:?--scheme needs a value}; shift ;;
-	--kdir) kdir=${2?--kdir needs a value}; shift ;;
-	--build-fail) build_fail=${2:?--build-fail needs a value}; shift ;;
+	--good) good=$(optarg "$@"); shift ;;
+	--bad) bad=$(optarg "$@"); shift ;;
+	--test) test=$(optarg "$@"); shift ;;
+	--arch) arch=$(optarg "$@"); shift ;;
+	--mmu) mmu=$(optarg "$@"); shift ;;
+	--scheme) scheme=$(optarg "$@"); shift ;;
+	--kdir) kdir=$(optarg "$@"); shift ;;
+	--build-fail) build_fail=$(optarg "$@"); shift ;;
 	--no-deps) deps=0 ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
@@ -81,7 +83,38 @@ if [[ $test == kunit:* ]]; then
 	fi
 fi
 
-[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
+# series_suites: the KUnit suites the series adds (.name = "..." in a patch).
+series_suites() {
+	# shellcheck disable=SC2046 # one argument per patch is wanted
+	(cd "$LAZYMM_TOP/patches" && sed -nE 's/^\+.*\.name[[:space:]]*=[[:space:]]*"([A-Za-z0-9_]+)".*/\1/p' \
+		$(series_patches)) | sort -u
+}
+
+# check_kunit_glob GLOB: die unless GLOB (SUITE or SUITE.CASE, globs allowed)
+# names a suite lazymm runs, and a case of it the series adds: a misspelt
+# name would otherwise bisect every step to "no case ran".
+check_kunit_glob() {
+	local glob=$1 sglob cglob known s hit=
+	sglob=${glob%%.*}
+	cglob=
+	[ "$sglob" = "$glob" ] || cglob=${glob#*.}
+	# The kernel's own example suite runs too (kunit/lazymm.kunitconfig).
+	known="$(echo $(series_suites)) example"
+	for s in $known; do
+		# shellcheck disable=SC2053 # GLOB is a pattern
+		[[ $s == $sglob ]] && hit=$s
+	done
+	[ -n "$hit" ] ||
+		die "TEST=kunit:$glob names no suite lazymm runs; use one of: $known (or SUITE.CASE)"
+	[ -n "$cglob" ] && [[ $cglob != *[][*?]* ]] && [[ $sglob != *[][*?]* ]] &&
+		[ "$sglob" != example ] || return 0
+	# shellcheck disable=SC2046
+	(cd "$LAZYMM_TOP/patches" && grep -qE "^\+.*KUNIT_CASE[A-Z_]*\($cglob[,)]" $(series_patches)) ||
+		die "TEST=kunit:$glob: suite $sglob has no case $cglob in the series; see its KUNIT_CASE list, or give the suite alone"
+}
+[[ $test != kunit:* ]] || check_kunit_glob "${test#kunit:}"
+
+[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" ${kdir:+--no-tree} "$arch"
 
 # The tree: a worktree lazymm owns, of the cached import or of KDIR.
 if [ -n "$kdir" ]; then
@@ -121,8 +154,10 @@ step=("$LAZYMM_TOP/scripts/bisect-step.sh" --tree "$tree" --test "$test"
 	--arch "$arch" --mmu "$MMU" --scheme "$scheme" --build-dir "$build_dir"
 	--results "$res" --build-fail "$build_fail" --overlay "$overlay")
 printf '%q ' "$0" --good "$good" --bad "$bad" --test "$test" --arch "$arch" \
-	${mmu:+--mmu "$mmu"} --scheme "$scheme" ${kdir:+--kdir "$kdir"} >"$res/bisect.cmd"
+	${mmu:+--mmu "$mmu"} --scheme "$scheme" ${kdir:+--kdir "$kdir"} \
+	--build-fail "$build_fail" >"$res/bisect.cmd"
 echo >>"$res/bisect.cmd"
+write_record "$res" "$tree" "${cmdline[@]}"
 
 start=$(date +%s)
 # cleanup: end the bisection where HEAD is, then check out the series' end.

@@ -71,10 +71,10 @@ main() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h|--help) usage; exit 0 ;;
-		--arch) arch=${2:?--arch needs a value}; shift ;;
-		--kdir) kdir=${2:?--kdir needs a value}; shift ;;
-		--out) out=${2:?--out needs a value}; shift ;;
-		--modules) modules=${2:?--modules needs a value}; shift ;;
+		--arch) arch=$(optarg "$@"); shift ;;
+		--kdir) kdir=$(optarg "$@"); shift ;;
+		--out) out=$(optarg "$@"); shift ;;
+		--modules) modules=$(optarg "$@"); shift ;;
 		*) die "unknown option $1; see $0 --help" ;;
 		esac
 		shift

@@ -24,6 +24,8 @@
 # Exit: 0 all cases passed, 1 a failure, 77 the tree lacks SCHEME's options.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The command as run, for the results dir's record.
+cmdline=("$0" "$@")
 
 usage() {
 	sed -n 's/^# \{0,1\}//; 3,24p' "$0"
@@ -33,15 +35,15 @@ arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res= build_only=0 overr
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
-	--arch) arch=${2:?--arch needs a value}; shift ;;
-	--mmu) mmu=${2:?--mmu needs a value}; shift ;;
-	--scheme) scheme=${2:?--scheme needs a value}; shift ;;
-	--kdir) kdir=${2:?--kdir needs a value}; shift ;;
-	--build-dir) build_dir=${2:?--build-dir needs a value}; shift ;;
+	--arch) arch=$(optarg "$@"); shift ;;
+	--mmu) mmu=$(optarg "$@"); shift ;;
+	--scheme) scheme=$(optarg "$@"); shift ;;
+	--kdir) kdir=$(optarg "$@"); shift ;;
+	--build-dir) build_dir=$(optarg "$@"); shift ;;
 	--no-deps) deps=0 ;;
-	--run-dir) res=${2:?--run-dir needs a value}; shift ;;
+	--run-dir) res=$(optarg "$@"); shift ;;
 	--build-only) build_only=1 ;;
-	--kconfig-override) override=${2:?--kconfig-override needs a file}; shift ;;
+	--kconfig-override) override=$(optarg "$@"); shift ;;
 	--) shift; break ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
@@ -53,7 +55,8 @@ load_arch "$arch" "$mmu"
 fragment=$(scheme_fragment "$scheme")
 [ -z "$override" ] || [ -f "$override" ] ||
 	die "--kconfig-override $override: no such file"
-[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
+[ -z "$kdir" ] || kdir=$(resolve_kdir "$kdir")
+[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" ${kdir:+--no-tree} "$arch"
 
 [ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
 kdir=$(resolve_kdir "$kdir")
@@ -67,15 +70,31 @@ if [ -n "$missing" ]; then
 	exit 77
 fi
 
+# setup_ccache: set cc, the compiler for kunit.py's make: ccache in front
+# when it is installed.  Its cache is yours if CCACHE_DIR is set (left as
+# you configured it), else lazymm's own, the only one given a size here.
+setup_ccache() {
+	cc=${CROSS_COMPILE}gcc
+	if ! command -v ccache >/dev/null; then
+		note "no ccache; building without it (scripts/deps.sh installs it)"
+		return 0
+	fi
+	cc="ccache $cc"
+	[ -z "${CCACHE_DIR:-}" ] || return 0
+	export CCACHE_DIR=$LAZYMM_CACHE/ccache
+	mkdir -p "$CCACHE_DIR"
+	[ -f "$CCACHE_DIR/ccache.conf" ] || echo "max_size = 8G" >"$CCACHE_DIR/ccache.conf"
+}
+
 build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$scheme}
-mkdir -p "$build_dir" "$LAZYMM_CACHE/ccache"
+mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd)
-export CCACHE_DIR=${CCACHE_DIR:-$LAZYMM_CACHE/ccache}
-ccache --max-size=8G >/dev/null
+setup_ccache
 
 res=${res:-$LAZYMM_RESULTS/$(date +%Y%m%d-%H%M%S)-$TARGET-$scheme}
 mkdir -p "$res"
 res=$(cd "$res" && pwd)
+write_record "$res" "$kdir" "${cmdline[@]}"
 
 # defined_only GLOB WHAT: stdin less the CONFIG_*=y|m lines matching GLOB
 # whose symbol KDIR does not define, each noted as WHAT.  A tree with part
@@ -121,12 +140,24 @@ if [ -n "$override" ]; then
 		<"$override" >"$res/override.config"
 fi
 
+# write_cmd FILE CMD...: the command as one line to run by hand, with the
+# ccache dir this run used.
+write_cmd() {
+	local file=$1
+	shift
+	{
+		[ "$cc" = "${cc#ccache }" ] || printf 'CCACHE_DIR=%q ' "$CCACHE_DIR"
+		printf '%q ' "$@"
+		echo
+	} >"$file"
+}
+
 kunit_py=(python3 "$kdir/tools/testing/kunit/kunit.py")
 common=(--build_dir "$build_dir"
 	--qemu_config "$LAZYMM_TOP/kunit/qemu/$TARGET.py"
 	--kunitconfig "$res/lazymm.kunitconfig"
 	--kunitconfig "$fragment"
-	--make_options "CC=ccache ${CROSS_COMPILE}gcc")
+	--make_options "CC=$cc")
 [ -z "$override" ] || common+=(--kunitconfig "$res/override.config")
 [ -z "$CROSS_COMPILE" ] || common+=(--cross_compile "$CROSS_COMPILE")
 cmd=("${kunit_py[@]}" run "${common[@]}" --timeout 900 "--json=$res/kunit.json")
@@ -152,8 +183,7 @@ fi
 
 if [ $build_only = 1 ]; then
 	cmd=("${kunit_py[@]}" build "${common[@]}" "$@")
-	printf '%q ' "${cmd[@]}" >"$res/build.cmd"
-	echo >>"$res/build.cmd"
+	write_cmd "$res/build.cmd" "${cmd[@]}"
 	note "building $arch/$scheme in $build_dir"
 	status=0
 	run "${cmd[@]}" >"$res/build.out" 2>&1 || status=$?
@@ -164,8 +194,7 @@ if [ $build_only = 1 ]; then
 	fi
 	exit 0
 fi
-printf '%q ' "${cmd[@]}" >"$res/kunit.cmd"
-echo >>"$res/kunit.cmd"
+write_cmd "$res/kunit.cmd" "${cmd[@]}"
 rm -f "$build_dir/test.log"
 
 # kunit.py catches SIGINT itself and returns; say what happened instead of

@@ -16,6 +16,31 @@ die() {
 	exit 1
 }
 
+# named OPT VAR: a setting as the user gave it, for messages: "VAR=" when
+# make ran us (the Makefile sets LAZYMM_MAKE=1), else "OPT ".
+named() {
+	if [ "${LAZYMM_MAKE:-}" = 1 ]; then
+		printf '%s=' "$2"
+	else
+		printf '%s ' "$1"
+	fi
+}
+
+# empty OPT VAR: an empty setting as the user gave it: "VAR=" or "OPT".
+empty() {
+	local n
+	n=$(named "$1" "$2")
+	echo "${n% }"
+}
+
+# optarg OPT VALUE: VALUE, in an option loop (x=$(optarg "$@")), or die when
+# there is none.  An empty VALUE is returned: the check of the value names
+# the setting and what it may be.
+optarg() {
+	[ $# -ge 2 ] || die "$1 needs a value; see $0 --help"
+	printf '%s' "$2"
+}
+
 # note msg...: progress on stderr, so stdout stays machine-readable.
 note() {
 	echo "lazymm: $*" >&2
@@ -42,6 +67,8 @@ load_arch() {
 	local arch=$1 mmu=${2:-}
 	local conf=$LAZYMM_TOP/kunit/arch/$arch.conf
 
+	[ -n "$arch" ] ||
+		die "ARCH= is empty; use one of: $(echo $(known_archs))"
 	[ -f "$conf" ] ||
 		die "unknown ARCH=$arch; use one of: $(echo $(known_archs))"
 	CROSS_COMPILE= PACKAGES= MMUS= DEB_ARCH=
@@ -76,6 +103,8 @@ known_schemes() {
 scheme_fragment() {
 	local f=$LAZYMM_TOP/kconfig/scheme-$1.config
 
+	[ -n "$1" ] ||
+		die "SCHEME= is empty; use one of: $(echo $(known_schemes))"
 	[ -f "$f" ] ||
 		die "unknown SCHEME=$1; use one of: $(echo $(known_schemes))"
 	echo "$f"
@@ -114,6 +143,8 @@ kernel_version() {
 # Linux 6.1.y source tree.
 resolve_kdir() {
 	local kdir
+	[ ! -f "$1" ] ||
+		die "KDIR=$1 is a file, not a tree; extract it (tar -xf $1) and give the directory, or leave KDIR unset for Debian's tree (make tree)"
 	kdir=$(cd "$1" 2>/dev/null && pwd) ||
 		die "KDIR=$1 does not exist; point KDIR at a Linux 6.1.y tree"
 	check_kdir "$kdir"
@@ -167,4 +198,22 @@ is_git_tree() {
 	local top
 	top=$(git -C "$1" rev-parse --show-toplevel 2>/dev/null) || return 1
 	[ "$(cd "$top" && pwd -P)" = "$(cd "$1" && pwd -P)" ]
+}
+
+# write_record DIR KDIR CMD...: DIR/record, what made a results dir: the
+# lazymm commit (git describe --always --dirty), the series id, the kernel
+# version of KDIR, the command as run and, under make, the make command.
+write_record() {
+	local dir=$1 kdir=$2 desc
+	shift 2
+	desc=$(git -C "$LAZYMM_TOP" describe --always --dirty 2>/dev/null) || desc=unknown
+	{
+		echo "lazymm=$desc"
+		echo "series=$(series_id)"
+		echo "kernel=$(kernel_version "$kdir")"
+		printf 'command='
+		printf '%q ' "$@"
+		echo
+		[ -z "${LAZYMM_MAKE_CMD:-}" ] || echo "make=$LAZYMM_MAKE_CMD"
+	} >"$dir/record"
 }

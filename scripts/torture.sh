@@ -29,6 +29,8 @@
 # configuration is unavailable (the tree lacks SCHEME, or --kasan off x86_64).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The command as run, for the results dir's record.
+cmdline=("$0" "$@")
 
 usage() {
 	sed -n 's/^# \{0,1\}//; 3,31p' "$0"
@@ -39,17 +41,17 @@ mode=stress kasan=0 timeout_s=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
-	--arch) arch=${2:?--arch needs a value}; shift ;;
-	--mmu) mmu=${2:?--mmu needs a value}; shift ;;
-	--scheme) scheme=${2:?--scheme needs a value}; shift ;;
-	--duration) duration=${2:?--duration needs a value}; shift ;;
-	--kdir) kdir=${2:?--kdir needs a value}; shift ;;
-	--build-dir) build_dir=${2:?--build-dir needs a value}; shift ;;
-	--run-dir) res=${2:?--run-dir needs a value}; shift ;;
+	--arch) arch=$(optarg "$@"); shift ;;
+	--mmu) mmu=$(optarg "$@"); shift ;;
+	--scheme) scheme=$(optarg "$@"); shift ;;
+	--duration) duration=$(optarg "$@"); shift ;;
+	--kdir) kdir=$(optarg "$@"); shift ;;
+	--build-dir) build_dir=$(optarg "$@"); shift ;;
+	--run-dir) res=$(optarg "$@"); shift ;;
 	--no-deps) deps=0 ;;
 	--rcutorture) mode=rcutorture ;;
 	--kasan) kasan=1 ;;
-	--timeout) timeout_s=${2:?--timeout needs a value}; shift ;;
+	--timeout) timeout_s=$(optarg "$@"); shift ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
 	shift
@@ -59,7 +61,8 @@ done
 load_arch "$arch" "$mmu"
 scheme_fragment "$scheme" >/dev/null
 case $duration in
-'' | *[!0-9]* | 0) die "--duration $duration is not a positive number of seconds; e.g. --duration 60" ;;
+'') die "$(empty --duration DURATION) is empty; give the seconds of workload, e.g. $(named --duration DURATION)600" ;;
+*[!0-9]* | 0) die "$(named --duration DURATION)$duration is not a positive number of seconds; e.g. $(named --duration DURATION)600" ;;
 esac
 case ${timeout_s:-1} in
 '' | *[!0-9]* | 0) die "--timeout $timeout_s is not a positive number of seconds" ;;
@@ -73,7 +76,8 @@ if [ $kasan = 1 ]; then
 	fi
 	variant=$scheme-kasan
 fi
-[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
+[ -z "$kdir" ] || kdir=$(resolve_kdir "$kdir")
+[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" ${kdir:+--no-tree} "$arch"
 [ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
 kdir=$(resolve_kdir "$kdir")
 build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$variant}
@@ -83,6 +87,7 @@ suffix=$variant
 res=${res:-$LAZYMM_RESULTS/torture-$(date +%Y%m%d-%H%M%S)-$TARGET-$suffix}
 mkdir -p "$res"
 res=$(cd "$res" && pwd)
+write_record "$res" "$kdir" "${cmdline[@]}"
 echo "0 1 0" >"$res/counts"	# until the judge says otherwise
 
 # finish RESULT DETAIL: the one line a caller reads, the counts, the exit.

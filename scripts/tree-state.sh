@@ -8,8 +8,12 @@
 #   id         series_id of what is applied
 #   applying   present only while an apply runs: then pre.tar and absent
 #              hold every touched file as it was before, to roll back with
-# Git tree (git am): GIT_DIR/lazymm/{id,applying} and the refs
+# Git tree (git am): GIT_DIR/lazymm/{id,applying,from} and the refs
 #   refs/lazymm/base (HEAD before the series), refs/lazymm/applied (after).
+#   The commits go on a branch of lazymm's own ($LAZYMM_BRANCH, default
+#   lazymm); from names the branch (or commit) it started from, to go back.
+
+LAZYMM_BRANCH=${LAZYMM_BRANCH:-lazymm}
 
 # git_state_dir KDIR: GIT_DIR/lazymm of the tree.
 git_state_dir() {
@@ -61,7 +65,22 @@ git_recover() {
 	note "an earlier apply in $1 was interrupted; aborting its git am"
 	[ ! -d "$(git -C "$1" rev-parse --absolute-git-dir)/rebase-apply" ] ||
 		git -C "$1" am --abort
+	back_to_user_branch "$1"
 	rm -f "$st/applying"
+}
+
+# back_to_user_branch KDIR: check out the branch the series branch was made
+# from (its HEAD is the series' base, so nothing else changes) and delete
+# the series branch.
+back_to_user_branch() {
+	local st from
+	st=$(git_state_dir "$1")
+	from=$(cat "$st/from" 2>/dev/null) || return 0
+	if [ "$(git -C "$1" symbolic-ref -q --short HEAD)" = "$LAZYMM_BRANCH" ]; then
+		git -C "$1" checkout -q "$from"
+		git -C "$1" branch -q -D "$LAZYMM_BRANCH"
+	fi
+	rm -f "$st/from"
 }
 
 # git_op_in_progress KDIR: is a git am, rebase, merge or bisect under way?

@@ -22,10 +22,11 @@ unapply_git() {
 		return 0
 	}
 	[ "$applied" = "$(git -C "$kdir" rev-parse HEAD)" ] ||
-		die "KDIR=$kdir HEAD is not where lazymm left it (refs/lazymm/applied); check it out again, or drop the series commits yourself with git rebase"
+		die "KDIR=$kdir HEAD is not where lazymm left it (refs/lazymm/applied); if you edited the series, write it back with make export KDIR=$kdir, then git -C $kdir reset --hard refs/lazymm/applied; or drop the commits yourself with git rebase"
 	# --keep refuses, and changes nothing, if a local change would be lost.
 	git -C "$kdir" reset --quiet --keep refs/lazymm/base ||
 		die "KDIR=$kdir has uncommitted changes in patched files; commit or stash them first"
+	back_to_user_branch "$kdir"
 	git -C "$kdir" update-ref -d refs/lazymm/applied
 	git -C "$kdir" update-ref -d refs/lazymm/base
 	rm -rf "$st"

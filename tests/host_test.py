@@ -2,16 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0
 """Host-side tests of the lazymm scripts: no kernel build, no network.
 
-Usage: tests/host_test.py [--counts FILE] [-v] [unittest options]
+Usage: tests/host_test.py [--counts FILE] [--any-tool | --without TOOL,...]
+                          [-v] [unittest options]
 
 Each test copies the scripts and data into a scratch "clone" with a small
 synthetic series, made with git format-patch against a small kernel-like
 fixture tree, and runs the scripts there as a user would.  --counts writes
-"passed failed skipped" to FILE for scripts/test.sh.
+"passed failed skipped" to FILE for scripts/test.sh.  The tests see only
+the programs of the base machine and of scripts/deps.sh --host-tests on
+their PATH (--any-tool: all of it); a test that needs one of those not
+installed is skipped, naming it.
 """
+import glob
 import hashlib
+import functools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -37,6 +44,122 @@ GIT_ENV = {
     'GIT_COMMITTER_NAME': 'lazymm', 'GIT_COMMITTER_EMAIL': 'lazymm@localhost',
     'GIT_CONFIG_NOSYSTEM': '1',
 }
+
+
+def dpkg_status():
+    """{package: (depends, provides)} of the packages dpkg has installed."""
+    out = subprocess.run(
+        ['dpkg-query', '-W', '-f', '${Package}\t${db:Status-Status}\t'
+         '${Pre-Depends}, ${Depends}\t${Provides}\n'],
+        check=True, text=True, stdout=subprocess.PIPE).stdout
+    status = {}
+    for line in out.splitlines():
+        name, state, deps, provides = line.split('\t')
+        if state == 'installed':
+            status[name] = (deps, provides)
+    return status
+
+
+def package_closure(names, status):
+    """names and all they depend on, among the installed packages."""
+    providers = {}
+    for name, (_, provides) in status.items():
+        for p in provides.split(','):
+            if p.strip():
+                providers.setdefault(p.split()[0].split(':')[0], []).append(name)
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        for cand in [name] + providers.get(name, []):
+            if cand in status and cand not in seen:
+                seen.add(cand)
+                for dep in status[cand][0].split(','):
+                    # "a (>= 1) | b:any": every installed alternative.
+                    todo += [alt.split()[0].split(':')[0]
+                             for alt in dep.split('|') if alt.strip()]
+    return seen
+
+
+def base_packages(status):
+    """Debian's Priority: required packages: every machine has them."""
+    out = subprocess.run(['dpkg-query', '-W', '-f', '${Package} ${Priority}\n'],
+                         check=True, text=True, stdout=subprocess.PIPE).stdout
+    return [l.split()[0] for l in out.splitlines()
+            if l.endswith(' required') and l.split()[0] in status]
+
+
+def deps_list(*args):
+    """The packages scripts/deps.sh names for a target (deps.sh --list)."""
+    return subprocess.run([os.path.join(TOP, 'scripts', 'deps.sh'), '--list']
+                          + list(args), check=True, text=True,
+                          stdout=subprocess.PIPE).stdout.split()
+
+
+def deps_var(name):
+    """A package list of scripts/deps.sh, e.g. BASE_PACKAGES."""
+    with open(os.path.join(TOP, 'scripts', 'deps.sh')) as f:
+        m = re.search(r'^%s="([^"]*)"' % name, f.read(), re.M)
+    return m.group(1).split()
+
+
+BIN_DIRS = ('/usr/bin', '/usr/sbin', '/bin', '/sbin')
+
+
+def declared_tools_path(dest):
+    """Fill dest with links to the programs of the base machine and of what
+    make check installs (scripts/deps.sh --host-tests), and nothing else;
+    return it as a PATH.  A test or script that runs any other program then
+    fails here, on every machine, as it would on a new one."""
+    status = dpkg_status()
+    pkgs = package_closure(base_packages(status) + deps_var('BASE_PACKAGES')
+                           + deps_list('--host-tests'), status)
+    files = set()
+    for pkg in pkgs:
+        for lst in glob.glob(f'/var/lib/dpkg/info/{pkg}.list') + \
+                glob.glob(f'/var/lib/dpkg/info/{pkg}:*.list'):
+            with open(lst) as f:
+                files.update(os.path.realpath(l.strip()) for l in f
+                             if os.path.dirname(l.strip()) in BIN_DIRS)
+    os.makedirs(dest, exist_ok=True)
+    # Names by which those files are reached: theirs, and links such as
+    # /usr/bin/awk -> /etc/alternatives/awk -> /usr/bin/mawk.
+    for d in BIN_DIRS:
+        if not os.path.isdir(d):
+            continue
+        for name in os.listdir(d):
+            path = os.path.join(d, name)
+            link = os.path.join(dest, name)
+            if (os.path.realpath(path) in files and os.access(path, os.X_OK)
+                    and not os.path.lexists(link)):
+                os.symlink(path, link)
+    return dest
+
+
+def needs(*tools):
+    """Decorate a test or a test class: skip it, naming what installs them,
+    unless each tool is on the PATH the tests run with."""
+    def check(test):
+        missing = [t for t in tools if not shutil.which(t)]
+        if missing:
+            test.skipTest(f'{", ".join(missing)} not installed; make check '
+                          'installs it (scripts/deps.sh --host-tests)')
+
+    def decorate(obj):
+        if isinstance(obj, type):
+            set_up = obj.setUp
+
+            def setUp(self):
+                check(self)
+                set_up(self)
+            obj.setUp = setUp
+            return obj
+
+        @functools.wraps(obj)
+        def test(self, *args, **kwargs):
+            check(self)
+            return obj(self, *args, **kwargs)
+        return test
+    return decorate
 
 
 def sh(cmd, cwd=None, env=None, check=True):
@@ -83,6 +206,9 @@ class Fixture(unittest.TestCase):
     """A scratch clone (scripts + data + a 3-patch series) and trees."""
 
     def setUp(self):
+        if not shutil.which('git'):
+            self.skipTest('git not installed; make check installs it '
+                          '(scripts/deps.sh --host-tests)')
         self.tmp = tempfile.mkdtemp(prefix='lazymm-test.')
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.top = os.path.join(self.tmp, 'clone')
@@ -160,6 +286,7 @@ class Fixture(unittest.TestCase):
             return f.read()
 
 
+@needs('quilt')
 class PlainTreeTest(Fixture):
     """make apply / unapply on a plain (quilt) tree."""
 
@@ -298,6 +425,68 @@ class GitTreeTest(Fixture):
         self.script('unapply.sh', kdir, check=True)
         self.assertEqual(self.head(kdir), base)
 
+    def branch(self, kdir):
+        return sh(['git', 'symbolic-ref', '--short', 'HEAD'], cwd=kdir).stdout.strip()
+
+    def test_series_goes_on_a_branch_of_our_own(self):
+        kdir = self.new_tree(git=True)
+        sh(['git', 'checkout', '-q', '-b', 'mine'], cwd=kdir)
+        base = self.head(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.branch(kdir), 'lazymm')
+        self.assertEqual(sh(['git', 'rev-parse', 'mine'], cwd=kdir).stdout.strip(), base)
+        said = [l for l in r.stderr.splitlines() if 'branch' in l]
+        self.assertEqual(len(said), 1, r.stderr)
+        self.assertIn('a branch of our own, lazymm', said[0])
+        self.assertIn('mine is left as it was', said[0])
+        self.script('unapply.sh', kdir, check=True)
+        self.assertEqual(self.branch(kdir), 'mine')
+        self.assertEqual(self.head(kdir), base)
+        self.assertEqual(sh(['git', 'branch', '--list', 'lazymm'], cwd=kdir).stdout, '')
+
+    def test_failed_apply_leaves_the_users_branch(self):
+        kdir = self.new_tree(git=True)
+        sh(['git', 'checkout', '-q', '-b', 'mine'], cwd=kdir)
+        self.break_patch(2)
+        self.assertFailsWith(self.script('apply.sh', kdir), 'does not apply')
+        self.assertEqual(self.branch(kdir), 'mine')
+        self.assertEqual(sh(['git', 'branch', '--list', 'lazymm'], cwd=kdir).stdout, '')
+
+    def test_current_branch_only_when_asked(self):
+        kdir = self.new_tree(git=True)
+        sh(['git', 'checkout', '-q', '-b', 'mine'], cwd=kdir)
+        r = self.script('apply.sh', kdir, env={'LAZYMM_BRANCH': '.'})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.branch(kdir), 'mine')
+        self.assertEqual(sh(['git', 'rev-list', '--count', 'refs/lazymm/base..mine'],
+                            cwd=kdir).stdout.strip(), '3')
+
+    def test_edited_series_is_tested_as_it_is(self):
+        kdir = self.new_tree(git=True)
+        self.script('apply.sh', kdir, check=True)
+        replace_line(os.path.join(kdir, 'kernel/sched/core.c'),
+                     'int core_line_10_lazy;', 'int core_line_10_edited;')
+        sh(['git', 'commit', '-qa', '--fixup=HEAD~1'], cwd=kdir)
+        sh(['git', 'rebase', '-q', '-i', '--autosquash', 'refs/lazymm/base'],
+           cwd=kdir, env={'GIT_SEQUENCE_EDITOR': 'true'})
+        edited = self.head(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('series edited on refs/lazymm/base (3 commits); testing it as it is',
+                      r.stderr)
+        self.assertIn('make export', r.stderr)
+        self.assertEqual(self.head(kdir), edited)
+        self.assertIn('core_line_10_edited', self.read(kdir, 'kernel/sched/core.c'))
+
+    def test_as_is_applies_nothing(self):
+        kdir = self.new_tree(git=True)
+        base = self.head(kdir)
+        r = self.script('apply.sh', kdir, env={'LAZYMM_AS_IS': '1'})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('AS_IS=1: testing KDIR=', r.stderr)
+        self.assertEqual(self.head(kdir), base)
+
     def test_failed_patch_named_and_head_untouched(self):
         kdir = self.new_tree(git=True)
         base = self.head(kdir)
@@ -352,6 +541,7 @@ class GitTreeTest(Fixture):
                          .stdout.strip(), base)
 
 
+@needs('quilt')
 class InterruptTest(Fixture):
     """Ctrl-C (SIGINT) or a kill in the middle of an apply."""
 
@@ -426,6 +616,7 @@ class ChoicesTest(Fixture):
         self.assertFailsWith(self.script('kunit.sh', '--scheme', 'hazard'),
                              'unknown SCHEME=hazard', 'refcount shootdown')
 
+    @needs('quilt')
     def test_scheme_the_tree_lacks_is_skipped(self):
         kdir = self.new_tree()
         r = self.script('kunit.sh', '--no-deps', '--kdir', kdir,
@@ -442,6 +633,46 @@ class ChoicesTest(Fixture):
                 r = sh([path, '--help'], check=False)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertIn('Usage:', r.stdout)
+
+    def make(self, *args):
+        """make in the real clone, as a user types it; caches in the scratch dir."""
+        return sh(['make', '-s', '-C', TOP] + list(args),
+                  env=dict(self.env, LAZYMM_RESULTS=os.path.join(self.tmp, 'res')),
+                  check=False)
+
+    def assertMakeFailsWith(self, r, *words):
+        lines = [l for l in r.stderr.splitlines() if not l.startswith('make')]
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertTrue(lines[0].startswith('lazymm: '), lines[0])
+        for w in words:
+            self.assertIn(w, lines[0])
+
+    def test_make_messages_name_what_the_user_typed(self):
+        for args, words in [
+                (['torture', 'DURATION=abc'], ['DURATION=abc', 'DURATION=600']),
+                (['torture', 'DURATION='], ['DURATION= is empty']),
+                (['torture', 'ARCH='], ['ARCH= is empty', 'x86_64']),
+                (['kunit', 'ARCH='], ['ARCH= is empty', 'x86_64']),
+                (['kunit', 'SCHEME='], ['SCHEME= is empty', 'refcount']),
+                (['torture', 'KASAN=on'], ['KASAN=on', 'KASAN=1']),
+                (['torture', 'RCUTORTURE=maybe'], ['RCUTORTURE=maybe']),
+                (['bench', 'CPUS=0'], ['CPUS=0', 'e.g. CPUS=4'])]:
+            with self.subTest(args=args):
+                r = self.make(*args)
+                self.assertMakeFailsWith(r, *words)
+                self.assertNotIn(' --', r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'res')))
+
+    def test_kdir_tarball_is_a_file(self):
+        tarball = os.path.join(self.tmp, 'linux-6.1.99.tar.xz')
+        write(tarball, 'not a tree\n')
+        for script in ('kunit.sh', 'torture.sh', 'apply.sh'):
+            with self.subTest(script=script):
+                args = [tarball] if script == 'apply.sh' else ['--kdir', tarball]
+                r = self.script(script, *args)
+                self.assertFailsWith(r, f'KDIR={tarball} is a file', 'extract it',
+                                     'make tree')
 
     def test_make_apply_needs_kdir(self):
         r = sh(['make', '-s', '-C', TOP, 'apply'], check=False)
@@ -478,6 +709,7 @@ sys.exit(1 if mode == 'fail' else 0)
 '''
 
 
+@needs('quilt')
 class KunitRunTest(Fixture):
     """scripts/kunit.sh end to end, with a fake kunit.py in the tree."""
 
@@ -515,6 +747,44 @@ class KunitRunTest(Fixture):
         self.assertIn('x86_64.py', cmd)
         self.assertIn('scheme-refcount.config', cmd)
         self.assertIn('--json=', cmd)
+
+    def fake_ccache(self):
+        """A ccache on the PATH that logs its own calls (kunit.py is fake)."""
+        shim = os.path.join(self.tmp, 'ccache-shim')
+        write(os.path.join(shim, 'ccache'),
+              f'#!/bin/sh\necho "$@" >>{self.tmp}/ccache.log\n')
+        os.chmod(os.path.join(shim, 'ccache'), 0o755)
+        return {'PATH': shim + ':' + os.environ['PATH']}
+
+    def test_results_record_what_ran(self):
+        r = self.kunit('pass')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        record = self.read(self.run_dir, 'record')
+        self.assertRegex(record, r'(?m)^lazymm=\S+$')
+        self.assertRegex(record, r'(?m)^series=[0-9a-f]{16}$')
+        self.assertIn('kernel=6.1.99\n', record)
+        self.assertRegex(record, r'(?m)^command=\S*kunit.sh --no-deps --kdir ')
+
+    def test_our_ccache_dir_is_the_only_one_configured(self):
+        env = dict(self.fake_ccache(), FAKE_KUNIT='pass', FAKE_KUNIT_LOG=self.log)
+        r = self.script('kunit.sh', '--no-deps', '--kdir', self.kdir,
+                        '--run-dir', self.run_dir, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ours = os.path.join(self.tmp, 'cache', 'ccache')
+        self.assertTrue(self.read(self.run_dir, 'kunit.cmd')
+                        .startswith(f'CCACHE_DIR={ours} python3 '))
+        self.assertIn('max_size = 8G', self.read(ours, 'ccache.conf'))
+        # The user's own cache: used as it is, never resized.
+        mine = os.path.join(self.tmp, 'my-ccache')
+        write(os.path.join(mine, 'ccache.conf'), 'max_size = 50G\n')
+        r = self.script('kunit.sh', '--no-deps', '--kdir', self.kdir,
+                        '--run-dir', self.run_dir, env=dict(env, CCACHE_DIR=mine))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.read(mine, 'ccache.conf'), 'max_size = 50G\n')
+        self.assertTrue(self.read(self.run_dir, 'kunit.cmd')
+                        .startswith(f'CCACHE_DIR={mine} python3 '))
+        self.assertIn('CC=ccache\\ gcc', self.read(self.run_dir, 'kunit.cmd'))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'ccache.log')))
 
     def test_failing_case_fails_the_run(self):
         r = self.kunit('fail')
@@ -561,6 +831,7 @@ class DepsTest(Fixture):
     """Missing Debian packages: install as root, else print the line."""
 
     def shim_env(self, uid):
+        """dpkg-query (nothing installed), id and apt-get stand-ins."""
         shim = os.path.join(self.tmp, 'shim')
         # dpkg-query: nothing installed.  id: the uid we pretend to have.
         # apt-get: record the call, fail like an unreachable mirror.
@@ -594,6 +865,70 @@ class DepsTest(Fixture):
         self.assertFalse(os.path.exists(os.path.join(self.tmp, 'apt.log')))
 
 
+class TargetDepsTest(Fixture):
+    """Each target installs what it runs, and no more."""
+
+    def packages(self, *args):
+        r = self.script('deps.sh', '--list', *args, check=True)
+        return r.stdout.split()
+
+    def test_check_installs_host_test_tools_only(self):
+        pkgs = self.packages('--host-tests')
+        self.assertIn('quilt', pkgs)
+        self.assertIn('git', pkgs)
+        for p in pkgs:
+            self.assertNotRegex(p, r'^(linux-source|qemu-|gcc-|ccache|sparse)', p)
+
+    def test_kunit_x86_64_installs_no_other_arch(self):
+        pkgs = self.packages('x86_64')
+        self.assertIn('qemu-system-x86', pkgs)
+        self.assertIn('linux-source-6.1', pkgs)
+        for p in ('gcc-aarch64-linux-gnu', 'qemu-system-arm',
+                  'gcc-powerpc64le-linux-gnu', 'qemu-system-ppc',
+                  'gcc-arm-linux-gnueabi', 'sparse'):
+            self.assertNotIn(p, pkgs)
+
+    def test_own_tree_needs_no_debian_tree(self):
+        self.assertNotIn('linux-source-6.1', self.packages('--no-tree', 'x86_64'))
+
+    def test_every_arch_conf_compiler_is_installed(self):
+        for arch in sorted(os.listdir(os.path.join(TOP, 'kunit', 'arch'))):
+            arch = arch[:-len('.conf')]
+            with self.subTest(arch=arch):
+                conf = self.read(os.path.join(TOP, 'kunit', 'arch'), arch + '.conf')
+                cross = re.search(r'^CROSS_COMPILE=(\S*)', conf, re.M).group(1)
+                pkgs = self.packages(arch)
+                if cross:
+                    self.assertIn('gcc-' + cross.rstrip('-'), pkgs)
+                self.assertTrue(any(p.startswith('qemu-system-') for p in pkgs))
+
+    def test_kunit_with_kdir_asks_for_no_tree(self):
+        shims = DepsTest.shim_env(self, 1000)
+        r = self.script('kunit.sh', '--kdir', self.new_tree(), env=shims)
+        self.assertFailsWith(r, 'missing packages', 'qemu-system-x86', 'ccache')
+        self.assertNotIn('linux-source-6.1', r.stderr)
+        self.assertNotIn('gcc-aarch64-linux-gnu', r.stderr)
+
+    def fake_host_tests(self):
+        """tests/host_test.py in the scratch clone: counts 5 0 1."""
+        write(os.path.join(self.top, 'tests', 'host_test.py'),
+              'import sys\nopen(sys.argv[sys.argv.index("--counts") + 1], "w")'
+              '.write("5 0 1\\n")\n')
+
+    def test_make_check_as_non_root_runs_what_it_can(self):
+        self.fake_host_tests()
+        r = self.script('test.sh', '--host-only', env=DepsTest.shim_env(self, 1000))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines()[-1], '5 passed, 0 failed, 1 skipped')
+        self.assertIn('sudo apt-get install -y git libc6-dev patch quilt xz-utils',
+                      r.stderr)
+        self.assertIn('running the host tests anyway', r.stderr)
+        self.assertIn('make check took', r.stderr)
+        self.assertNotIn('make test took', r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'apt.log')))
+
+
+@needs('xz')
 class GetTreeTest(Fixture):
     """Extracting the default tree from Debian's tarball."""
 
@@ -682,7 +1017,7 @@ class CountingResult(unittest.TextTestResult):
 
 def main():
     argv = sys.argv[:]
-    counts = None
+    counts = tools = None
     if '--counts' in argv:
         i = argv.index('--counts')
         counts = argv[i + 1]
@@ -690,6 +1025,22 @@ def main():
     if '-h' in argv or '--help' in argv:
         print(__doc__.strip())
         return 0
+    # Every test runs with the programs make check installs and the base
+    # machine's, and no others (--any-tool: the whole PATH, for debugging).
+    # --without TOOL,...: as on a machine without them (they are skipped).
+    without = []
+    if '--without' in argv:
+        i = argv.index('--without')
+        without = argv[i + 1].split(',')
+        del argv[i:i + 2]
+    if '--any-tool' in argv:
+        argv.remove('--any-tool')
+    elif shutil.which('dpkg-query'):
+        tools = tempfile.mkdtemp(prefix='lazymm-tools.')
+        os.environ['PATH'] = declared_tools_path(tools)
+        for t in without:
+            if os.path.lexists(os.path.join(tools, t)):
+                os.unlink(os.path.join(tools, t))
     # Each topic (torture, bisect, ...) may keep its tests in its own
     # tests/test_<topic>.py, importing the Fixture from here; with no test
     # names on the command line they all run.
@@ -712,6 +1063,8 @@ def main():
     if counts:
         with open(counts, 'w') as f:
             f.write(f'{res.passed} {failed} {skipped}\n')
+    if tools:
+        shutil.rmtree(tools, True)
     return 1 if failed else 0
 
 

@@ -4,6 +4,7 @@ scripts/bench-report.py, the in-guest program qemu/bench.c built for the
 host, qemu-cmd.py --smp, and scripts/bench.sh refusing bad input."""
 import json
 import os
+import re
 import shutil
 
 import host_test
@@ -150,6 +151,36 @@ class BenchReportTest(host_test.Fixture):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn('bench:begin', r.stderr)
 
+    def test_readme_keeps_the_other_runs_tables(self):
+        self.report([sample('refcount', 'pingpong', 1, rate=5),
+                     sample('shootdown', 'pingpong', 1, rate=6)])
+        readme = os.path.join(self.tmp, 'README.md')
+        others = ''.join(f'#### {a}, {n} vCPUs (TCG): old\n\n| {a} {n} |\n\n'
+                         for a, n in (('x86_64', 4), ('arm64', 4), ('powerpc', 4),
+                                      ('x86_64', 8), ('arm64', 8)))
+        write(readme, f'# x\n<!-- bench:begin -->\n{others}<!-- bench:end -->\n')
+        r = self.report_tool('readme', readme, os.path.join(self.tmp, 'bench.json'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = self.read(self.tmp, 'README.md')
+        # arm64 at 4 vCPUs replaced in place; the four others kept, in order.
+        self.assertEqual(re.findall(r'^#### (\w+, \d) vCPUs', text, re.M),
+                         ['x86_64, 4', 'arm64, 4', 'powerpc, 4', 'x86_64, 8', 'arm64, 8'])
+        self.assertNotIn('| arm64 4 |', text)
+        for kept in ('| x86_64 4 |', '| powerpc 4 |', '| x86_64 8 |', '| arm64 8 |'):
+            self.assertIn(kept, text)
+
+    def test_missing_file_is_one_line(self):
+        for args in (('readme', os.path.join(self.tmp, 'nope.md'), 'x.json'),
+                     ('report', os.path.join(self.tmp, 'nope.jsonl'), '--arch',
+                      'x86_64', '--cpus', '4'),
+                     ('parse', os.path.join(self.tmp, 'nope.log'), '--group', 'tlb',
+                      '--variant', 'refcount', '--repeat', '1')):
+            with self.subTest(cmd=args[0]):
+                r = self.report_tool(*args)
+                self.assertEqual(r.returncode, 1)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+                self.assertRegex(r.stderr, r'^lazymm: .*nope.*No such file')
+
 
 class BenchProgramTest(host_test.Fixture):
     """qemu/bench.c, built for the host: each workload prints its result."""
@@ -187,7 +218,7 @@ class BenchScriptTest(host_test.Fixture):
         self.assertIn('not a vCPU count', r.stderr)
 
     def test_bad_input_is_refused_before_anything_slow(self):
-        for args, words in [(['--cpus', '0'], ['--cpus 0']),
+        for args, words in [(['--cpus', '0'], ['--cpus 0', 'e.g. --cpus 4']),
                             (['--cpus', '99'], ['more than 64']),
                             (['--repeats', 'x'], ['--repeats x']),
                             (['--what', 'tlb,foo'], ['foo', 'tlb, mmu']),
@@ -197,3 +228,14 @@ class BenchScriptTest(host_test.Fixture):
             r = self.script('bench.sh', '--no-deps', *args)
             self.assertFailsWith(r, *words)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, 'results')))
+
+    def test_make_names_its_variables_and_a_sane_value(self):
+        env = {'LAZYMM_MAKE': '1'}
+        for args, words in [(['--cpus', '0'], ['CPUS=0', 'e.g. CPUS=4']),
+                            (['--cpus', ''], ['CPUS= is empty', 'CPUS=4']),
+                            (['--repeats', 'x'], ['REPEATS=x', 'REPEATS=5']),
+                            (['--duration', '0'], ['BENCH_SECONDS=0']),
+                            (['--what', ''], ['WHAT= is empty'])]:
+            r = self.script('bench.sh', '--no-deps', *args, env=env)
+            self.assertFailsWith(r, *words)
+            self.assertNotIn('--', r.stderr.strip().splitlines()[-1])

@@ -58,6 +58,7 @@ SERIES = [
 ]
 
 
+@host_test.needs('xz', 'quilt')
 class BisectTest(host_test.Fixture):
     """scripts/bisect.sh on a fixture import, with a fake kunit.sh."""
 
@@ -122,6 +123,27 @@ class BisectTest(host_test.Fixture):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f'first bad patch: {self.patches[index]}\n', r.stdout)
         self.assertIn(f'subject: {self.subjects[index]}\n', r.stdout)
+
+    def test_misspelt_suite_refused_before_building(self):
+        for test, words in (('kunit:lazy_tbl', ('TEST=kunit:lazy_tbl', 'lazy_tlb')),
+                            ('kunit:lazy_tlb.nosuch', ('no case nosuch',)),
+                            ('kunit:lazy_x*', ('names no suite',))):
+            with self.subTest(test=test):
+                r = self.bisect('--good', 'base', '--bad', 'end', '--test', test)
+                self.assertFailsWith(r, *words)
+        self.assertFalse(os.path.exists(self.log))
+        self.assertFalse(os.path.exists(self.env['LAZYMM_RESULTS']))
+
+    def test_results_record_the_command(self):
+        r = self.bisect('--good', 'base', '--bad', 'end', '--test', 'kunit:lazy_tlb',
+                        '--build-fail', 'bad')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        res = self.results_dir()
+        self.assertIn('--build-fail bad', self.read(res, 'bisect.cmd'))
+        record = self.read(res, 'record')
+        self.assertRegex(record, r'(?m)^series=[0-9a-f]{16}$')
+        self.assertIn('kernel=6.1.99\n', record)
+        self.assertRegex(record, r'(?m)^command=\S*bisect.sh --no-deps --good base ')
 
     def test_names_the_planted_patch(self):
         r = self.bisect('--good', 'base', '--bad', 'end',

@@ -92,6 +92,7 @@ lazymm (3):
 '''
 
 
+@host_test.needs('xz')
 class CheckSeriesTest(host_test.Fixture):
 
     def setUp(self):

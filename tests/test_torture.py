@@ -242,6 +242,7 @@ if args[0] == 'build':
 '''
 
 
+@host_test.needs('quilt')
 class TortureRunTest(host_test.Fixture):
     """scripts/torture.sh end to end: fake kunit.py, fake QEMU, real judge."""
 
