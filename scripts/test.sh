@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Everything CI checks: the host-side tests of the scripts, then the KUnit
 # matrix of kunit/matrix, each line followed by a short torture boot of the
-# same kernel (scripts/torture.sh).  Ends with one line "N passed, N failed[,
-# N skipped]" summing every check it ran; each torture run is one check.
+# same kernel (scripts/torture.sh), "[i/N]" as it goes.  Ends with a table
+# (arch/MMU x scheme: KUnit counts, torture verdict, time), saved with the
+# record and the last line under results/test-DATE/, then one line "N
+# passed, N failed[, N skipped]" summing every check; a torture run is one.
 #
 # Usage: scripts/test.sh [--host-only] [--kdir DIR] [--torture-seconds N]
 #   --host-only          only the host-side tests (no kernel build, seconds)
@@ -12,9 +14,11 @@
 #                        or $LAZYMM_TORTURE_SECONDS); 0: no torture boots
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The command as run, for the test dir's record.
+cmdline=("$0" "$@")
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,13p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,14p' "$0"
 }
 
 host_only=0 kdir_opt=() torture_seconds=${LAZYMM_TORTURE_SECONDS:-60}
@@ -40,45 +44,90 @@ run_host_tests() {
 	local counts
 	counts=$(mktemp)
 	python3 "$LAZYMM_TOP/tests/host_test.py" --counts "$counts" || true
-	# shellcheck disable=SC2046
-	add $(cat "$counts" 2>/dev/null || echo 0 1 0)
+	host_counts=$(cat "$counts" 2>/dev/null || echo 0 1 0)
+	# shellcheck disable=SC2086
+	add $host_counts
 	rm -f "$counts"
 }
 
 # run_torture ARCH MMU SCHEME RUN: a short torture boot of the kernel the
-# KUnit run just built (so no second build), counted as one check.
+# KUnit run just built (so no second build), counted as one check; sets
+# verdict.
 run_torture() {
 	local rc=0
 	"$LAZYMM_TOP/scripts/torture.sh" --no-deps --arch "$1" ${2:+--mmu "$2"} \
 		--scheme "$3" --duration "$torture_seconds" --run-dir "$4/torture" \
 		"${kdir_opt[@]}" </dev/null || rc=$?
 	case $rc in
-	0) add 1 0 0 ;;
-	77) add 0 0 1 ;;
-	*) add 0 1 0 ;;
+	0) add 1 0 0; verdict=passed ;;
+	77) add 0 0 1; verdict=skipped ;;
+	*) add 0 1 0; verdict=FAILED ;;
 	esac
 }
 
-# run_kunit_matrix: one scripts/kunit.sh per line of kunit/matrix.
+# matrix_lines: kunit/matrix without comments and blank lines.
+matrix_lines() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAZYMM_TOP/kunit/matrix"
+}
+
+# run_kunit_matrix: one scripts/kunit.sh per line of kunit/matrix, "[i/N]"
+# as it goes; each adds a row to the table.
 run_kunit_matrix() {
-	local arch mmu scheme rc run stamp
-	stamp=$(date +%Y%m%d-%H%M%S)
+	local arch mmu scheme rc run i=0 n t0 c
+	n=$(matrix_lines | wc -l)
 	while read -r arch mmu scheme; do
 		[ "$mmu" != - ] || mmu=
-		run=$LAZYMM_RESULTS/test-$stamp/$arch${mmu:+-$mmu}-$scheme
-		rc=0
+		i=$((i + 1))
+		t0=$(date +%s)
+		note "[$i/$n] $arch${mmu:+/$mmu}/$scheme"
+		run=$test_dir/$arch${mmu:+-$mmu}-$scheme
+		rc=0 verdict=-
 		"$LAZYMM_TOP/scripts/kunit.sh" --no-deps --arch "$arch" \
 			${mmu:+--mmu "$mmu"} --scheme "$scheme" --run-dir "$run" \
 			"${kdir_opt[@]}" </dev/null || rc=$?
 		if [ $rc = 77 ]; then
 			add 0 0 1
+			c="- - 1"
+			verdict=skipped
 		else
 			# A run that died before counting anything is one failure.
-			# shellcheck disable=SC2046
-			add $(cat "$run/counts" 2>/dev/null || echo 0 1 0)
+			c=$(cat "$run/counts" 2>/dev/null || echo 0 1 0)
+			# shellcheck disable=SC2086
+			add $c
 			[ "$torture_seconds" = 0 ] || run_torture "$arch" "$mmu" "$scheme" "$run"
 		fi
-	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAZYMM_TOP/kunit/matrix")
+		# shellcheck disable=SC2086
+		row "$arch" "${mmu:--}" "$scheme" $c "$verdict" "$(elapsed "$t0")"
+	done < <(matrix_lines)
+}
+
+# row COLUMN...: one line of the end table.
+row() {
+	local out='|' c
+	for c in "$@"; do
+		out="$out $c |"
+	done
+	rows+=("$out")
+}
+
+# elapsed T0: the time since T0 as 5m07s.
+elapsed() {
+	local s=$(($(date +%s) - $1))
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+# write_table LINE: the end table and the final LINE on stdout and in the
+# test dir, with the record of what ran.
+write_table() {
+	{
+		echo "| arch | MMU | scheme | KUnit passed | failed | skipped | torture ${torture_seconds} s | time |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+		printf '%s\n' "${rows[@]}"
+	} >"$test_dir/table.md"
+	cat "$test_dir/table.md"
+	echo "$1" >"$test_dir/result"
+	write_record "$test_dir" "${kdir_opt[1]:-$LAZYMM_DEFAULT_KDIR}" "${cmdline[@]}"
+	note "table, record and result in $test_dir"
 }
 
 # install_host_test_tools: what make check runs, and no more.  Without it (not
@@ -90,12 +139,18 @@ install_host_test_tools() {
 }
 
 start=$(date +%s)
+rows=()
 install_host_test_tools
+t0=$start
 run_host_tests
+# shellcheck disable=SC2086
+row "host tests" - - $host_counts - "$(elapsed "$t0")"
 if [ $host_only = 0 ]; then
 	# The kernels: every arch's cross compiler and QEMU, and Debian's tree
 	# unless --kdir names one.
 	"$LAZYMM_TOP/scripts/deps.sh" ${kdir_opt[@]:+--no-tree}
+	test_dir=$LAZYMM_RESULTS/test-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$test_dir"
 	run_kunit_matrix
 fi
 target=test
@@ -103,5 +158,6 @@ target=test
 note "make $target took $(($(date +%s) - start)) s"
 line="$passed passed, $failed failed"
 [ $skipped = 0 ] || line="$line, $skipped skipped"
+[ $host_only = 1 ] || write_table "$line"
 echo "$line"
 [ $failed = 0 ]

@@ -928,6 +928,53 @@ class TargetDepsTest(Fixture):
         self.assertFalse(os.path.exists(os.path.join(self.tmp, 'apt.log')))
 
 
+FAKE_RUN = r'''#!/usr/bin/env bash
+# A stand-in for scripts/%s: counts from the arch, the run dir from --run-dir.
+while [ $# -gt 0 ]; do
+	case $1 in --arch) arch=$2 ;; --run-dir) run=$2 ;; esac
+	shift
+done
+mkdir -p "$run"
+case %s:$arch in
+kunit:arm64) echo "1 1 0" >"$run/counts"; exit 1 ;;
+kunit:*) echo "5 0 2" >"$run/counts" ;;
+torture:arm64) exit 1 ;;
+esac
+exit 0
+'''
+
+
+class TestScriptTest(Fixture):
+    """make test: [i/N] as it goes, a table at the end, saved with a record."""
+
+    def test_progress_and_end_table(self):
+        TargetDepsTest.fake_host_tests(self)
+        for name in ('kunit', 'torture'):
+            path = os.path.join(self.top, 'scripts', name + '.sh')
+            write(path, FAKE_RUN % (name + '.sh', name))
+            os.chmod(path, 0o755)
+        write(os.path.join(self.top, 'kunit', 'matrix'),
+              '# two lines\nx86_64 - refcount\narm64 - shootdown\n')
+        shims = DepsTest.shim_env(self, 1000)
+        write(os.path.join(self.tmp, 'shim', 'dpkg-query'),
+              '#!/bin/sh\necho installed\n')
+        r = self.script('test.sh', '--torture-seconds', '5', env=shims)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('lazymm: [1/2] x86_64/refcount\n', r.stderr)
+        self.assertIn('lazymm: [2/2] arm64/shootdown\n', r.stderr)
+        out = r.stdout.splitlines()
+        self.assertEqual(out[-1], '12 passed, 2 failed, 3 skipped')
+        self.assertRegex(r.stdout, r'\| x86_64 \| - \| refcount \| 5 \| 0 \| 2 \| passed \| 0m0\ds \|')
+        self.assertRegex(r.stdout, r'\| arm64 \| - \| shootdown \| 1 \| 1 \| 0 \| FAILED \|')
+        self.assertIn('| host tests | - | - | 5 | 0 | 1 | - |', r.stdout)
+        res = self.env['LAZYMM_RESULTS']
+        test_dir = os.path.join(res, [d for d in os.listdir(res) if d.startswith('test-')][0])
+        self.assertEqual(self.read(test_dir, 'result'), out[-1] + '\n')
+        self.assertIn('| arm64 | - | shootdown |', self.read(test_dir, 'table.md'))
+        self.assertRegex(self.read(test_dir, 'record'), r'(?m)^command=\S*test.sh --torture-seconds 5 $')
+        self.assertIn('make test took', r.stderr)
+
+
 @needs('xz')
 class GetTreeTest(Fixture):
     """Extracting the default tree from Debian's tarball."""
