@@ -181,12 +181,72 @@ if ! "${kunit_py[@]}" config "${common[@]}" "${config_extra[@]}" >"$res/config.o
 	die "kunit.py could not configure the kernel (see above, and $res/config.out)"
 fi
 
+# kunit.py sends make's output to /dev/null: the build would be silent for
+# minutes.  build_start LOG: say what to expect, then, every
+# LAZYMM_PROGRESS_SECONDS (30), the time so far and the objects built,
+# until LOG shows the kernel starting; build_end stops it and keeps the
+# figures for the next expectation.
+last_build=$build_dir/.lazymm-last-build
+build_start() {
+	local log=$1 secs= objs=
+	build_log=$log
+	build_t0=$(date +%s)
+	touch "$build_dir/.lazymm-build-start"
+	[ ! -f "$last_build" ] || read -r secs objs <"$last_build" || true
+	if [ -n "$secs" ]; then
+		note "building $TARGET/$scheme in $build_dir; the last build here took $(mmss "$secs") ($objs objects); progress every ${LAZYMM_PROGRESS_SECONDS:-30} s, log $log"
+	elif [ ! -f "$build_dir/.config" ]; then
+		note "building $TARGET/$scheme in $build_dir from cold: about 6-8 min on 2 cores (less with more); progress every ${LAZYMM_PROGRESS_SECONDS:-30} s, log $log"
+	else
+		note "building $TARGET/$scheme in $build_dir; progress every ${LAZYMM_PROGRESS_SECONDS:-30} s, log $log"
+	fi
+	build_progress &
+	progress_pid=$!
+}
+
+# mmss SECONDS: as 6m05s.
+mmss() {
+	printf '%dm%02ds' $(($1 / 60)) $(($1 % 60))
+}
+
+# objects_built: the objects written since build_start.
+objects_built() {
+	find "$build_dir" -name '*.o' -newer "$build_dir/.lazymm-build-start" 2>/dev/null | wc -l
+}
+
+build_progress() {
+	while sleep "${LAZYMM_PROGRESS_SECONDS:-30}"; do
+		! grep -q "Starting KUnit Kernel" "$build_log" 2>/dev/null || break
+		note "building $TARGET/$scheme: $(mmss $(($(date +%s) - build_t0))), $(objects_built) objects built; log $build_log"
+	done
+}
+
+# build_end_figures: the time (to the last object written) and the objects
+# of a build that compiled something, for the next run's expectation.
+build_end_figures() {
+	local n last
+	n=$(objects_built)
+	[ "$n" != 0 ] || return 0
+	last=$(find "$build_dir" -name '*.o' -newer "$build_dir/.lazymm-build-start" \
+		-printf '%T@\n' 2>/dev/null | sort -n | tail -n 1)
+	echo "$((${last%.*} - build_t0)) $n" >"$last_build"
+}
+
+build_end() {
+	[ -z "${progress_pid:-}" ] || kill "$progress_pid" 2>/dev/null || true
+	wait "${progress_pid:-}" 2>/dev/null || true
+	progress_pid=
+	build_end_figures
+}
+
 if [ $build_only = 1 ]; then
 	cmd=("${kunit_py[@]}" build "${common[@]}" "$@")
 	write_cmd "$res/build.cmd" "${cmd[@]}"
-	note "building $arch/$scheme in $build_dir"
+	trap 'build_end; echo >&2; die "interrupted; run the same command again to resume the build in $build_dir"' INT TERM
+	build_start "$res/build.out"
 	status=0
 	run "${cmd[@]}" >"$res/build.out" 2>&1 || status=$?
+	build_end
 	[ ! -f "$build_dir/.config" ] || cp "$build_dir/.config" "$res/config"
 	if [ $status != 0 ]; then
 		tail -n 20 "$res/build.out" >&2
@@ -199,11 +259,13 @@ rm -f "$build_dir/test.log"
 
 # kunit.py catches SIGINT itself and returns; say what happened instead of
 # counting an interrupted run as failed cases.
-trap 'echo >&2; die "interrupted; run the same command again to resume the build in $build_dir"' INT TERM
+trap 'build_end; echo >&2; die "interrupted; run the same command again to resume the build in $build_dir"' INT TERM
 
 note "KUnit on $TARGET, SCHEME=$scheme: results in $res"
+build_start "$res/kunit.out"
 status=0
 run "${cmd[@]}" 2>&1 | tee "$res/kunit.out" || status=$?
+build_end
 [ ! -f "$build_dir/test.log" ] || cp "$build_dir/test.log" "$res/console.log"
 [ ! -f "$build_dir/.config" ] || cp "$build_dir/.config" "$res/config"
 

@@ -695,6 +695,12 @@ if args[0] == 'config':
         sys.exit(1)
     sys.exit(0)
 build = args[args.index('--build_dir') + 1]
+if mode == 'slow':  # a build: objects appear over 2.5 s, then the kernel starts
+    import time
+    for i in range(3):
+        open(os.path.join(build, f'obj{i}.o'), 'w').close()
+        time.sleep(0.85)
+    print('Starting KUnit Kernel (1/1)...', flush=True)
 out = [a[len('--json='):] for a in args if a.startswith('--json=')][0]
 cpus = '1 CPU' if mode == 'onecpu' else '4 CPUs'
 with open(os.path.join(build, 'test.log'), 'w') as f:
@@ -785,6 +791,23 @@ class KunitRunTest(Fixture):
                         .startswith(f'CCACHE_DIR={mine} python3 '))
         self.assertIn('CC=ccache\\ gcc', self.read(self.run_dir, 'kunit.cmd'))
         self.assertFalse(os.path.exists(os.path.join(self.tmp, 'ccache.log')))
+
+    def test_build_shows_progress(self):
+        r = self.script('kunit.sh', '--no-deps', '--kdir', self.kdir,
+                        '--run-dir', self.run_dir,
+                        env={'FAKE_KUNIT': 'slow', 'FAKE_KUNIT_LOG': self.log,
+                             'LAZYMM_PROGRESS_SECONDS': '1'})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r'building x86_64/refcount in \S+ from cold: '
+                         r'about 6-8 min')
+        self.assertRegex(r.stderr, r'lazymm: building x86_64/refcount: 0m0\ds, [1-3] '
+                         r'objects built; log \S+/run/kunit.out')
+        # The next build expects what this one took.
+        r = self.script('kunit.sh', '--no-deps', '--kdir', self.kdir,
+                        '--run-dir', self.run_dir,
+                        env={'FAKE_KUNIT': 'slow', 'FAKE_KUNIT_LOG': self.log,
+                             'LAZYMM_PROGRESS_SECONDS': '1'})
+        self.assertRegex(r.stderr, r'the last build here took 0m0\ds \(3 objects\)')
 
     def test_failing_case_fails_the_run(self):
         r = self.kunit('fail')
