@@ -165,7 +165,7 @@ cleanup() {
 	reset_tree "$tree"
 	git -C "$tree" checkout -q -f --detach "$(series_commit "$tree" "$n")" 2>/dev/null || true
 }
-trap 'cleanup; echo >&2; die "interrupted; results so far in $res"' INT TERM
+trap 'kill "${relay_pid:-}" 2>/dev/null; cleanup; echo >&2; die "interrupted; results so far in $res"' INT TERM
 goodp=$(series_patch_of "$tree" "$goodc")
 note "bisecting $((bi - gi)) patches after GOOD=${goodp:-base} up to BAD=$(series_patch_of "$tree" "$badc"), TEST=$test on $TARGET/$scheme; results in $res"
 
@@ -177,14 +177,43 @@ test_at() {
 	case $rc in 0) echo good ;; 1) echo bad ;; 125) echo skip ;; *) echo abort ;; esac
 }
 
+# relay_steps: print each line bisect-step.sh adds to steps as the step
+# ends (git bisect run's own output goes to run.log), with the steps git
+# bisect expects are left; relay_steps_end prints the rest and stops.
+# The count relayed so far is in a file: the relay runs in the background.
+echo 0 >"$res/.relayed"
+relay_new_steps() {
+	local n left relayed
+	relayed=$(cat "$res/.relayed")
+	n=$(wc -l <"$res/steps")
+	while [ "$relayed" -lt "$n" ]; do
+		relayed=$((relayed + 1))
+		echo "$relayed" >"$res/.relayed"
+		left=$(sed -n 's/^Bisecting: .*(roughly \([0-9]*\) steps\{0,1\})$/\1/p' "$res/run.log" | tail -n 1)
+		note "step $(sed -n "${relayed}p" "$res/steps")${left:+ ($left more to go, roughly)}"
+	done
+}
+relay_steps() {
+	while sleep 1; do
+		relay_new_steps
+	done
+}
+relay_steps_end() {
+	kill "$relay_pid" 2>/dev/null || true
+	wait "$relay_pid" 2>/dev/null || true
+	relay_new_steps
+}
+
 rc=0
-git -C "$tree" bisect start "$badc" "$goodc" >"$res/run.log" 2>&1 &&
-	git -C "$tree" bisect run "${step[@]}" >>"$res/run.log" 2>&1 || rc=$?
+git -C "$tree" bisect start "$badc" "$goodc" >"$res/run.log" 2>&1 || rc=$?
+relay_steps &
+relay_pid=$!
+[ $rc != 0 ] || git -C "$tree" bisect run "${step[@]}" >>"$res/run.log" 2>&1 || rc=$?
+relay_steps_end
 git -C "$tree" bisect log >"$res/bisect.log" 2>/dev/null || true
 first=$(sed -n 's/^\([0-9a-f]\{40\}\) is the first bad commit$/\1/p' "$res/run.log" | head -n1)
 cleanup
 trap - INT TERM
-sed 's/^/  /' "$res/steps" >&2
 if [ -z "$first" ]; then
 	if grep -q "could be any of" "$res/run.log"; then
 		note "no single first bad patch: untestable commits in the way; it is one of:"
@@ -205,6 +234,7 @@ fi
 fi_=$(series_index "$(series_patch_of "$tree" "$first")")
 if [ "$fi_" = "$bi" ] && ! grep -q " ${badc:0:12} " "$res/steps"; then
 	v=$(test_at "$badc")
+	relay_new_steps
 	case $v in
 	bad) ;;
 	good) die "BAD=$bad passes TEST=$test, so nothing between GOOD and BAD fails it; check the test, or pick a later BAD" ;;
@@ -213,6 +243,7 @@ if [ "$fi_" = "$bi" ] && ! grep -q " ${badc:0:12} " "$res/steps"; then
 fi
 if [ "$fi_" = $((gi + 1)) ] && ! grep -q " ${goodc:0:12} " "$res/steps"; then
 	v=$(test_at "$goodc")
+	relay_new_steps
 	case $v in
 	bad) die "GOOD=$good fails TEST=$test too, so the first bad patch is at or before it; pick an earlier GOOD" ;;
 	good) ;;

@@ -149,6 +149,12 @@ class BisectTest(host_test.Fixture):
         r = self.bisect('--good', 'base', '--bad', 'end',
                         '--test', 'kunit:lazy_tlb')
         self.assertNames(r, 3)
+        # Each step is printed once, as it ends, with the steps left.
+        steps = self.read(self.results_dir(), 'steps').splitlines()
+        said = [l for l in r.stderr.splitlines() if l.startswith('lazymm: step ')]
+        self.assertEqual([l.split(' (')[0] for l in said],
+                         ['lazymm: step ' + s for s in steps])
+        self.assertRegex(said[0], r'\(\d+ more to go, roughly\)$')
         runs = self.fake_runs()
         # A bisection, not a walk: fewer runs than patches.  The tree is
         # tested as it is (no second apply of the series on top of it).
