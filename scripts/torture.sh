@@ -142,12 +142,36 @@ mapfile -d '' -t qemu < <(python3 "$LAZYMM_TOP/qemu/qemu-cmd.py" -0 \
 [ ${#qemu[@]} -gt 0 ] || die "qemu/qemu-cmd.py gave no command for $TARGET"
 printf '%q ' "${qemu[@]}" >"$res/qemu.cmd"
 echo >>"$res/qemu.cmd"
-trap 'echo >&2; die "interrupted; the console so far is in $res/console.log"' INT TERM
+trap 'kill "${relay_pid:-}" 2>/dev/null; echo >&2; die "interrupted; the console so far is in $res/console.log"' INT TERM
+
+# relay_progress: while the guest runs, its progress lines as they come
+# (lazymm-stress every 10 s, rcutorture's statistics), and a heartbeat when
+# it has said nothing for LAZYMM_PROGRESS_SECONDS (60): the time so far.
+relay_progress() {
+	local seen=0 quiet=0 line n
+	while sleep 2; do
+		quiet=$((quiet + 2))
+		while IFS= read -r line; do
+			n=${line%%:*}
+			[ "$n" -gt "$seen" ] || continue
+			seen=$n quiet=0
+			note "  guest: ${line#*:}"
+		done < <(grep -naE 'lazymm-stress: progress|rcu-torture: rtc:' "$res/console.log" 2>/dev/null)
+		if [ "$quiet" -ge "${LAZYMM_PROGRESS_SECONDS:-60}" ]; then
+			quiet=0
+			note "  torture $TARGET/$suffix: $(($(date +%s) - start)) s of $duration, console $(wc -l <"$res/console.log") lines so far"
+		fi
+	done
+}
 
 note "torture $TARGET/$suffix: $mode for $duration s; console in $res/console.log"
 start=$(date +%s)
+relay_progress &
+relay_pid=$!
 qrc=0
 timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$res/console.log" 2>&1 || qrc=$?
+kill "$relay_pid" 2>/dev/null || true
+wait "$relay_pid" 2>/dev/null || true
 wall=$(($(date +%s) - start))
 
 # 4. The judge.

@@ -222,6 +222,7 @@ FAKE_QEMU = r'''#!/bin/sh
 # A stand-in for qemu-system-*: print a saved console.
 echo "$*" >"$FAKE_QEMU_LOG"
 cat "$FAKE_QEMU_CONSOLE"
+sleep "${FAKE_QEMU_SLEEP:-0}"
 exit "${FAKE_QEMU_EXIT:-0}"
 '''
 
@@ -282,6 +283,20 @@ class TortureRunTest(host_test.Fixture):
 
     def result(self, name):
         return self.read(self.run_dir, name)
+
+    def test_guest_progress_is_relayed(self):
+        r = self.torture(fixture('clean-stress.log'), env={'FAKE_QEMU_SLEEP': '3'})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        progress = [l for l in r.stderr.splitlines() if '  guest: ' in l]
+        self.assertEqual(len(progress), fixture('clean-stress.log').count(
+            'lazymm-stress: progress'), r.stderr)
+        self.assertIn('lazymm:   guest: lazymm-stress: progress seconds=10 ', r.stderr)
+
+    def test_quiet_guest_gets_a_heartbeat(self):
+        r = self.torture('booting\n', env={'FAKE_QEMU_SLEEP': '5',
+                                           'LAZYMM_PROGRESS_SECONDS': '2'})
+        self.assertRegex(r.stderr, r'lazymm:   torture x86_64/refcount: \d+ s of 5, '
+                         r'console 1 lines so far')
 
     def test_clean_run_passes_and_keeps_everything(self):
         r = self.torture(fixture('clean-stress.log'))
