@@ -925,6 +925,18 @@ class TargetDepsTest(Fixture):
                     self.assertIn('gcc-' + cross.rstrip('-'), pkgs)
                 self.assertTrue(any(p.startswith('qemu-system-') for p in pkgs))
 
+    def test_tests_see_only_declared_tools(self):
+        """The PATH the tests run with has nothing make check does not
+        install: no kernel build or check-series tool, whatever this
+        machine has."""
+        if not os.environ['PATH'].startswith(tempfile.gettempdir()):
+            self.skipTest('run with --any-tool: the whole PATH')
+        for tool in ('ccache', 'qemu-system-x86_64', 'aarch64-linux-gnu-gcc',
+                     'arm-linux-gnueabi-gcc', 'sparse', 'bison', 'cpio'):
+            self.assertIsNone(shutil.which(tool), tool)
+        for tool in ('git', 'quilt', 'make', 'gcc', 'python3', 'awk', 'xz'):
+            self.assertIsNotNone(shutil.which(tool), tool)
+
     def test_kunit_with_kdir_asks_for_no_tree(self):
         shims = DepsTest.shim_env(self, 1000)
         r = self.script('kunit.sh', '--kdir', self.new_tree(), env=shims)
