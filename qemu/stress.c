@@ -21,7 +21,8 @@
  *   pagetable   mprotect, mremap, madvise(MADV_FREE, MADV_COLD,
  *               MADV_PAGEOUT) and fork on data it verifies: the lazy_mmu
  *               callers
- *   umh         usermode helpers: a kernel thread that starts on whatever mm
+ *   umh-core, umh-modprobe
+ *               usermode helpers: a kernel thread that starts on whatever mm
  *               its CPU held lazily and exec()s (exec_mmap() with no old
  *               mm), from core dumps of multi-threaded children piped to
  *               this program (core_pattern) and from request_module() for
@@ -624,16 +625,23 @@ static void umh_modprobe(void)
 		error("umh: open %s: %s", UMH_NODE, strerror(errno));
 }
 
-static int mode_umh(uint64_t seed)
+/* One worker crashes children, another opens the device: a core dump is
+ * slow (seconds under TCG), and must not hold up the cheap helpers. */
+static int mode_umh_core(void)
 {
-	if (set_core_pattern() || make_umh_node())
+	if (set_core_pattern())
 		return 1;
-	while (!stopping()) {
-		if (rnd(&seed) % 2)
-			umh_crash();
-		else
-			umh_modprobe();
-	}
+	while (!stopping())
+		umh_crash();
+	return 0;
+}
+
+static int mode_umh_modprobe(void)
+{
+	if (make_umh_node())
+		return 1;
+	while (!stopping())
+		umh_modprobe();
 	return 0;
 }
 
@@ -661,7 +669,8 @@ static int run_forkexec(int ncpus, uint64_t seed) { (void)ncpus; return mode_for
 static int run_membarrier(int ncpus, uint64_t seed) { (void)ncpus; (void)seed; return mode_membarrier(); }
 static int run_pagetable(int ncpus, uint64_t seed) { (void)ncpus; return mode_pagetable(seed); }
 static int run_hotplug(int ncpus, uint64_t seed) { return mode_hotplug(ncpus, seed); }
-static int run_umh(int ncpus, uint64_t seed) { (void)ncpus; return mode_umh(seed); }
+static int run_umh_core(int ncpus, uint64_t seed) { (void)ncpus; (void)seed; return mode_umh_core(); }
+static int run_umh_modprobe(int ncpus, uint64_t seed) { (void)ncpus; (void)seed; return mode_umh_modprobe(); }
 
 static void report(const char *what, long seconds)
 {
@@ -696,7 +705,8 @@ int main(int argc, char **argv)
 		{ "forkexec", run_forkexec, 2 },
 		{ "membarrier", run_membarrier, 1 },
 		{ "pagetable", run_pagetable, 2 },
-		{ "umh", run_umh, 1 },
+		{ "umh-core", run_umh_core, 1 },
+		{ "umh-modprobe", run_umh_modprobe, 1 },
 		{ "hotplug", run_hotplug, 1 },
 	};
 	struct worker workers[16];
