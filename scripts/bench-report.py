@@ -11,6 +11,11 @@ Usage:
       median and spread of every measurement over the boots, the ratio of
       each variant to its baseline, and the counters per operation; the
       Markdown table goes to stdout too
+  bench-report.py plot BENCH.json [--out DIR]
+      a picture per measured workload (DIR/GROUP-WORKLOAD.svg, default next
+      to BENCH.json): each boot's value per variant and the median with its
+      [min-max] bar, made with gnuplot (gnuplot-nox) from the .gp script
+      written beside it; without gnuplot, only the scripts
   bench-report.py readme README.md BENCH.json...
       put the tables of these runs between README's bench markers: each
       replaces the block of its arch and vCPU count, the others stay
@@ -25,7 +30,9 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 
 RESULT = re.compile(r'lazymm-bench: result (.*)$')
@@ -311,6 +318,85 @@ def cmd_report(args):
     return 0
 
 
+def slug(text):
+    return re.sub(r'[^A-Za-z0-9]+', '-', text).strip('-').lower()
+
+
+def plot_script(result, group, workload, metric, svg):
+    """A gnuplot script drawing every boot's value of one measure per
+    variant (points), and each variant's median with its [min-max] bar."""
+    ss = [s for s in result['samples'] if s['group'] == group
+          and s['workload'] == workload and metric in s['metrics']]
+    variants = list(dict.fromkeys(s['variant'] for s in ss))
+    base = next((v for v in BASELINES if v in variants), variants[0])
+    variants.remove(base)
+    variants.insert(0, base)
+    rows = [c for c in result['comparisons'] if c['group'] == group
+            and c['workload'] == workload and c['metric'] == metric]
+    verdicts = ', '.join(f"{c['variant']}: {c['verdict']}"
+                         + (f" (x{c['speed_ratio']:.3g})" if c['speed_ratio'] else '')
+                         for c in rows)
+    boots, stats, tics = [], [], []
+    for i, v in enumerate(variants):
+        vals = [s['metrics'][metric] for s in ss if s['variant'] == v]
+        st = summarize(vals)
+        stats.append(f"{i} {st['median']:g} {st['min']:g} {st['max']:g}")
+        boots += [f'{i + 0.15 + 0.04 * j:g} {x:g}' for j, x in enumerate(vals)]
+        tics.append(f'"{v}" {i}')
+    better = 'lower' if direction(workload, metric) == 'lower' else 'higher'
+    return '\n'.join([
+        f"# {result['arch']}, {result['cpus']} vCPUs: {group} {workload} "
+        f"{metric}; regenerate with: gnuplot {os.path.basename(svg)[:-4]}.gp",
+        "set terminal svg size 560,380 dynamic font 'sans,11'",
+        f"set output '{os.path.basename(svg)}'",
+        f"set title \"{result['arch']}, {result['cpus']} vCPUs, "
+        f"{result.get('repeats') or len(ss)} boots each: {group} {workload}"
+        f"\\n{verdicts}\" noenhanced",
+        f"set ylabel \"{unit(workload, metric)} ({better} is better)\" noenhanced",
+        f"set xrange [-0.5:{len(variants) - 0.5}]",
+        f"set xtics ({', '.join(tics)}) noenhanced",
+        'set grid ytics', 'set key below',
+        '$boots << EOD', *boots, 'EOD',
+        '$stats << EOD', *stats, 'EOD',
+        "plot $stats using 1:2:3:4 with yerrorbars lw 2 pt 5 ps 1.2 "
+        "title 'median [min-max]', $boots using 1:2 with points pt 6 "
+        "title 'each boot'", ''])
+
+
+def cmd_plot(args):
+    """One picture per measured workload next to bench.json."""
+    with open(args.result) as f:
+        try:
+            result = json.load(f)
+        except ValueError as e:
+            sys.exit(f'lazymm: {args.result} is not a bench.json ({e}); '
+                     'give results/bench-*/bench.json')
+    out = args.out or os.path.dirname(os.path.abspath(args.result))
+    seen, made = [], []
+    for c in result['comparisons']:
+        key = (c['group'], c['workload'], c['metric'])
+        if key in seen:
+            continue
+        seen.append(key)
+        name = slug(f"{c['group']}-{c['workload']}"
+                    + ('' if c['metric'] == 'rate' else '-' + c['metric']))
+        svg = os.path.join(out, name + '.svg')
+        with open(svg[:-4] + '.gp', 'w') as f:
+            f.write(plot_script(result, *key, svg))
+        made.append(svg)
+    gnuplot = shutil.which('gnuplot')
+    if not gnuplot:
+        print(f'lazymm: no gnuplot; wrote the plot scripts ({len(made)} .gp in '
+              f'{out}) but no pictures; install gnuplot-nox and run '
+              'gnuplot on them', file=sys.stderr)
+        return 0
+    for svg in made:
+        subprocess.run([gnuplot, os.path.basename(svg)[:-4] + '.gp'],
+                       cwd=out, check=True)
+        print(svg)
+    return 0
+
+
 def block_key(block):
     """What a README block is about: its heading up to the first colon,
     e.g. "#### x86_64, 4 vCPUs (TCG)"."""
@@ -366,12 +452,15 @@ def main():
     p.add_argument('--duration', type=int, default=0)
     p.add_argument('--json')
     p.add_argument('--markdown')
+    p = sub.add_parser('plot')
+    p.add_argument('result')
+    p.add_argument('--out')
     p = sub.add_parser('readme')
     p.add_argument('readme')
     p.add_argument('results', nargs='+')
     args = ap.parse_args()
     try:
-        return {'parse': cmd_parse, 'report': cmd_report,
+        return {'parse': cmd_parse, 'report': cmd_report, 'plot': cmd_plot,
                 'readme': cmd_readme}[args.cmd](args)
     except OSError as e:
         sys.exit(f'lazymm: {e.filename}: {e.strerror}; '

@@ -83,7 +83,7 @@ done
 [ $((do_tlb + do_mmu)) -gt 0 ] || die "$(empty --what WHAT) is empty; use tlb, mmu or tlb,mmu"
 [ "$repeats" -ge 5 ] ||
 	note "$(named --repeats REPEATS)$repeats: fewer than 5 boots per kernel make a poor spread"
-[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" "$arch"
+[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" --bench "$arch"
 [ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
 kdir=$(resolve_kdir "$kdir")
 
@@ -214,4 +214,6 @@ done
 python3 "$LAZYMM_TOP/scripts/bench-report.py" report "$res/samples.jsonl" \
 	--arch "$arch" --cpus "$cpus" --repeats "$repeats" --duration "$duration" \
 	--json "$res/bench.json" --markdown "$res/bench.md"
-note "bench took $((($(date +%s) - start) / 60)) min of boots; tables in $res/bench.md"
+# A picture per workload next to bench.md: every boot and the spread.
+python3 "$LAZYMM_TOP/scripts/bench-report.py" plot "$res/bench.json" >/dev/null
+note "bench took $((($(date +%s) - start) / 60)) min of boots; tables in $res/bench.md, pictures in $res/*.svg"

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install (as root) or name (otherwise) the Debian packages a target needs.
 #
-# Usage: scripts/deps.sh [--check] [--list] [--host-tests | --series-tools] [--no-tree] [ARCH...]
+# Usage: scripts/deps.sh [--check] [--list] [--host-tests | --series-tools]
+#                        [--no-tree] [--bench] [ARCH...]
 #   ARCH            build and boot kernels for these: x86_64, arm64, powerpc
 #                   (default: all of them)
 #   --host-tests    only what make check runs (tests/host_test.py: no kernel)
 #   --series-tools  only what make check-series adds: sparse, checkpatch's
 #                   SPDX check, the sparc64 and arm cross compilers, git send-email
 #   --no-tree       leave out linux-source-6.1 (KDIR= is a tree of your own)
+#   --bench         add what make bench adds: gnuplot for its pictures
 #   --check         only report what is missing; never install
 #   --list          print the packages, one a line; check and install nothing
 # Exit: 0 all present (or installed), 1 something missing.
@@ -31,13 +33,15 @@ TREE_PACKAGES="linux-source-6.1 xz-utils"
 # Applying the series and building a kernel, on any arch (kunit/arch/*.conf
 # adds the cross compiler, QEMU and the static libc of each).
 BUILD_PACKAGES="quilt patch git ccache make gcc bc bison flex libelf-dev libssl-dev cpio python3"
+# make bench: gnuplot draws a picture per workload (bench-report.py plot).
+BENCH_PACKAGES="gnuplot-nox"
 # make check-series: sparse, python3-ply and python3-git for checkpatch's SPDX
 # check (scripts/spdxcheck.py imports both), the
 # build-only arches, and git send-email to prove the mails are sendable.
 SERIES_TOOLS="sparse python3-ply python3-git gcc-sparc64-linux-gnu gcc-arm-linux-gnueabi git-email libmailtools-perl"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,14p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
 }
 
 # missing_packages PKG...: print those dpkg does not have installed.
@@ -65,7 +69,7 @@ install_packages() {
 }
 
 main() {
-	local archs=() what=kernel tree=1 list=0 pkgs missing a
+	local archs=() what=kernel tree=1 list=0 bench=0 pkgs missing a
 	check=0
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -75,6 +79,7 @@ main() {
 		--host-tests) what=host-tests ;;
 		--series-tools) what=series-tools ;;
 		--no-tree) tree=0 ;;
+		--bench) bench=1 ;;
 		-*) die "unknown option $1; see $0 --help" ;;
 		*) archs+=("$1") ;;
 		esac
@@ -86,6 +91,7 @@ main() {
 	kernel)
 		pkgs=$BUILD_PACKAGES
 		[ $tree = 0 ] || pkgs="$pkgs $TREE_PACKAGES"
+		[ $bench = 0 ] || pkgs="$pkgs $BENCH_PACKAGES"
 		[ ${#archs[@]} -gt 0 ] || mapfile -t archs < <(known_archs)
 		for a in "${archs[@]}"; do
 			load_arch "$a"

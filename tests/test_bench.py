@@ -151,6 +151,31 @@ class BenchReportTest(host_test.Fixture):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn('bench:begin', r.stderr)
 
+    def test_plot_a_picture_script_per_workload(self):
+        self.report([sample(v, w, r, rate=rate + r)
+                     for r in range(1, 6)
+                     for v, w, rate in (('refcount', 'pingpong', 100),
+                                        ('shootdown', 'pingpong', 120),
+                                        ('refcount', 'exit', 10),
+                                        ('shootdown', 'exit', 10))])
+        # The tests run without gnuplot (make check does not install it):
+        # the scripts are written, and one line says how to draw them.
+        r = self.report_tool('plot', os.path.join(self.tmp, 'bench.json'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        if not shutil.which('gnuplot'):
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            self.assertIn('install gnuplot-nox', r.stderr)
+        gp = self.read(self.tmp, 'tlb-pingpong.gp')
+        self.assertIn("set output 'tlb-pingpong.svg'", gp)
+        self.assertIn('set xtics ("refcount" 0, "shootdown" 1)', gp)
+        self.assertIn('shootdown: shootdown faster (x1.19)', gp)
+        self.assertIn('round trips/s (higher is better)', gp)
+        boots = gp.split('$boots << EOD\n')[1].split('EOD')[0].splitlines()
+        self.assertEqual(len(boots), 10)
+        stats = gp.split('$stats << EOD\n')[1].split('EOD')[0].splitlines()
+        self.assertEqual(stats, ['0 103 101 105', '1 123 121 125'])
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, 'tlb-exit.gp')))
+
     def test_readme_keeps_the_other_runs_tables(self):
         self.report([sample('refcount', 'pingpong', 1, rate=5),
                      sample('shootdown', 'pingpong', 1, rate=6)])
