@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Everything CI checks: the host-side tests of the scripts, then the KUnit
-# matrix of kunit/matrix, each line followed by a short torture boot of the
-# same kernel (scripts/torture.sh), "[i/N]" as it goes.  Ends with a table
-# (arch/MMU x scheme: KUnit counts, torture verdict, time), saved with the
-# record and the last line under results/test-DATE/, then one line "N
-# passed, N failed[, N skipped]" summing every check; a torture run is one.
+# Everything CI checks: the host-side tests of the scripts; Debian's own
+# configs through olddefconfig with and without the series, one check per
+# arch (scripts/config-check.sh); then the KUnit matrix of kunit/matrix, each
+# line followed by a short torture boot of the same kernel
+# (scripts/torture.sh), "[i/N]" as it goes.  Ends with a table (arch/MMU x
+# scheme: KUnit counts, torture verdict, time), saved with the record and
+# the last line under results/test-DATE/, then one line "N passed, N
+# failed[, N skipped]" summing every check; a torture run is one.
 #
 # Usage: scripts/test.sh [--host-only] [--kdir DIR] [--torture-seconds N]
 #   --host-only          only the host-side tests (no kernel build, seconds)
@@ -18,7 +20,7 @@ set -euo pipefail
 cmdline=("$0" "$@")
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,14p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
 }
 
 host_only=0 kdir_opt=() torture_seconds=${LAZYMM_TORTURE_SECONDS:-60}
@@ -63,6 +65,24 @@ run_torture() {
 	77) add 0 0 1; verdict=skipped ;;
 	*) add 0 1 0; verdict=FAILED ;;
 	esac
+}
+
+# run_config_check: Debian's own configs through make olddefconfig, base
+# tree vs series (scripts/config-check.sh): one check per arch, no build.
+run_config_check() {
+	local out t0 p=0 f=1
+	t0=$(date +%s)
+	note "Debian's configs: does the series change them? (scripts/config-check.sh)"
+	out=$("$LAZYMM_TOP/scripts/config-check.sh" --no-deps </dev/null | tee /dev/stderr | tail -n 1) || true
+	# "config-check: N passed, N failed"; anything else is one failure.
+	case $out in
+	"config-check: "*" passed, "*" failed")
+		# shellcheck disable=SC2086 # its words are wanted
+		set -- $out
+		p=$2 f=$4 ;;
+	esac
+	add "$p" "$f" 0
+	row "config (Debian)" - - "$p" "$f" 0 - "$(elapsed "$t0")"
 }
 
 # matrix_lines: kunit/matrix without comments and blank lines.
@@ -151,6 +171,8 @@ if [ $host_only = 0 ]; then
 	"$LAZYMM_TOP/scripts/deps.sh" ${kdir_opt[@]:+--no-tree}
 	test_dir=$LAZYMM_RESULTS/test-$(date +%Y%m%d-%H%M%S)
 	mkdir -p "$test_dir"
+	# Debian's configs go with Debian's tree, not with a --kdir one.
+	[ ${#kdir_opt[@]} -gt 0 ] || run_config_check
 	run_kunit_matrix
 fi
 target=test
