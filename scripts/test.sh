@@ -73,7 +73,12 @@ run_config_check() {
 	local out t0 p=0 f=1
 	t0=$(date +%s)
 	note "Debian's configs: does the series change them? (scripts/config-check.sh)"
-	out=$("$LAZYMM_TOP/scripts/config-check.sh" --no-deps </dev/null | tee /dev/stderr | tail -n 1) || true
+	# Its report stays in the test dir.  (Not through tee /dev/stderr:
+	# where stderr is a file, opening it again truncates the file.)
+	"$LAZYMM_TOP/scripts/config-check.sh" --no-deps </dev/null \
+		>"$test_dir/config-check.txt" || true
+	cat "$test_dir/config-check.txt" >&2
+	out=$(tail -n 1 "$test_dir/config-check.txt")
 	# "config-check: N passed, N failed"; anything else is one failure.
 	case $out in
 	"config-check: "*" passed, "*" failed")
