@@ -21,35 +21,16 @@ usage() {
 	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
 }
 
-# fetch_busybox DEB_ARCH: print the path of a busybox-static binary for it.
+# fetch_busybox DEB_ARCH: print the path of a busybox-static binary for it,
+# taken once from Debian's package for that arch (scripts/fetch-deb.sh).
 fetch_busybox() {
-	local deb_arch=$1 dir=$LAZYMM_CACHE/busybox/$1 apt deb
-	local opts
-	if [ -x "$dir/busybox" ]; then
-		echo "$dir/busybox"
-		return
+	local dir=$LAZYMM_CACHE/busybox/$1 deb
+	if [ ! -x "$dir/busybox" ]; then
+		deb=$("$LAZYMM_TOP/scripts/fetch-deb.sh" "$1" busybox-static)
+		mkdir -p "$dir"
+		install -m 0755 "$deb/bin/busybox" "$dir/busybox.new"
+		mv "$dir/busybox.new" "$dir/busybox"
 	fi
-	# A private apt state, so the host's own package lists and its
-	# architecture set stay as they are.
-	apt=$LAZYMM_CACHE/apt/$deb_arch
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dir"
-	opts=(-q -oAPT::Architecture="$deb_arch" -oAPT::Architectures="$deb_arch"
-		-oDir::State::Lists="$apt/lists" -oDir::Cache="$apt/cache"
-		-oAPT::Sandbox::User=root)
-	note "fetching Debian's busybox-static for $deb_arch into $dir"
-	# One index failing (a mirror mid-sync) need not stop us: the download
-	# below says whether busybox-static was found after all.
-	run apt-get "${opts[@]}" update >&2 ||
-		note "apt-get update for $deb_arch reported errors; trying the download anyway"
-	rm -f "$apt"/busybox-static_*.deb
-	(cd "$apt" && run apt-get "${opts[@]}" download "busybox-static:$deb_arch" >&2) ||
-		die "apt-get download busybox-static:$deb_arch failed; check the network and /etc/apt/sources.list (see apt's message above), then run again"
-	deb=$(ls "$apt"/busybox-static_*.deb)
-	rm -rf "$apt/x"
-	dpkg-deb -x "$deb" "$apt/x"
-	install -m 0755 "$apt/x/bin/busybox" "$dir/busybox.new"
-	mv "$dir/busybox.new" "$dir/busybox"
-	rm -rf "$apt/x"
 	echo "$dir/busybox"
 }
 
