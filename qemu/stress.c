@@ -21,6 +21,12 @@
  *   pagetable   mprotect, mremap, madvise(MADV_FREE, MADV_COLD,
  *               MADV_PAGEOUT) and fork on data it verifies: the lazy_mmu
  *               callers
+ *   thp         a transparent huge page mapped by PTEs (MADV_HUGEPAGE, its
+ *               PMD split by an mprotect() of one page), then MADV_COLD,
+ *               MADV_PAGEOUT or MADV_FREE, whose PTE walks split the folio
+ *               from inside a lazy_mmu section (on powerpc hash the section
+ *               disables preemption, and splitting sleeps); nothing to do
+ *               on a kernel without THP
  *   umh-core, umh-modprobe
  *               usermode helpers: a kernel thread that starts on whatever mm
  *               its CPU held lazily and exec()s (exec_mmap() with no old
@@ -59,6 +65,9 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MADV_HUGEPAGE
+#define MADV_HUGEPAGE 14
+#endif
 
 #define MAX_CPUS 64
 
@@ -70,6 +79,8 @@ struct counters {
 	uint64_t exit;		/* children reaped with a clean exit */
 	uint64_t membarrier;	/* membarrier() calls */
 	uint64_t pagetable;	/* pagetable rounds (mmap .. munmap) */
+	uint64_t thp;		/* thp rounds */
+	uint64_t thp_split;	/* huge pages the kernel split meanwhile */
 	uint64_t cpu_offline;	/* CPUs taken offline */
 	uint64_t cpu_online;	/* CPUs brought back */
 	uint64_t hotplug_busy;	/* writes the kernel refused with EBUSY/EAGAIN */
@@ -454,6 +465,116 @@ static int mode_pagetable(uint64_t seed)
 	return 0;
 }
 
+/* ---- thp: a PTE-mapped transparent huge page under madvise ---- */
+
+/* The size of a PMD-mapped transparent huge page, or 0 without THP. */
+static size_t thp_size(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+	unsigned long long size = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &size) != 1)
+		size = 0;
+	fclose(f);
+	return size;
+}
+
+/* /proc/vmstat's thp_split_page: huge pages split since boot. */
+static uint64_t thp_splits(void)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	unsigned long long n = 0, v;
+	char name[64];
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%63s %llu", name, &v) == 2)
+		if (!strcmp(name, "thp_split_page"))
+			n = v;
+	fclose(f);
+	return n;
+}
+
+/* After MADV_FREE a page reads as it was, or as zeroes if it was freed. */
+static int check_freed(const uint64_t *p, size_t words, uint64_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < words; i += 7)
+		if (p[i] != (tag ^ i) && p[i] != 0) {
+			error("thp: word %zu is %#llx after MADV_FREE, neither %#llx nor 0",
+			      i, (unsigned long long)p[i], (unsigned long long)(tag ^ i));
+			return 1;
+		}
+	return 0;
+}
+
+static void thp_round(size_t huge, uint64_t *seed)
+{
+	static const struct {
+		int advice;
+		const char *name;
+	} advice[] = {
+		{ MADV_COLD, "MADV_COLD" },
+		{ MADV_PAGEOUT, "MADV_PAGEOUT" },
+		{ MADV_FREE, "MADV_FREE" },
+	};
+	size_t len = 2 * huge, words = huge / 8;
+	uint64_t tag = rnd(seed), *p;
+	int a = rnd(seed) % 3;
+	char *map;
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		error("thp: mmap: %s", strerror(errno));
+		return;
+	}
+	/* One PMD-aligned huge page inside the mapping. */
+	p = (uint64_t *)(((uintptr_t)map + huge - 1) & ~(uintptr_t)(huge - 1));
+	if (madvise(p, huge, MADV_HUGEPAGE)) {
+		error("thp: madvise(HUGEPAGE): %s", strerror(errno));
+		goto out;
+	}
+	fill(p, words, tag);
+	/* A page in the middle read-only: the PMD splits, the folio stays. */
+	if (mprotect((char *)p + huge / 2, page_size, PROT_READ)) {
+		error("thp: mprotect: %s", strerror(errno));
+		goto out;
+	}
+	if (check(p, words, tag, "thp: mprotect"))
+		goto out;
+	if (madvise(p, huge, advice[a].advice)) {
+		error("thp: madvise(%s): %s", advice[a].name, strerror(errno));
+		goto out;
+	}
+	if (advice[a].advice == MADV_FREE ? check_freed(p, words, tag)
+					  : check(p, words, tag, advice[a].name))
+		goto out;
+	add(&ctr->thp, 1);
+out:
+	munmap(map, len);
+}
+
+static int mode_thp(uint64_t seed)
+{
+	uint64_t start = thp_splits();
+	size_t huge = thp_size();
+
+	if (!huge)
+		return 0;	/* no THP in this kernel: nothing to do */
+	while (!stopping()) {
+		thp_round(huge, &seed);
+		__atomic_store_n(&ctr->thp_split, thp_splits() - start, __ATOMIC_RELAXED);
+	}
+	/* Rounds that never got a huge page test nothing: say so. */
+	if (get(&ctr->thp) && !get(&ctr->thp_split))
+		error("thp: %llu rounds, and no huge page was split: did any fault in as one?",
+		      (unsigned long long)get(&ctr->thp));
+	return 0;
+}
+
 /* ---- hotplug: random CPUs offline and online through sysfs ---- */
 
 static int cpu_online_path(int cpu, char *buf, size_t len)
@@ -668,6 +789,7 @@ static int run_pingpong(int ncpus, uint64_t seed) { (void)seed; return mode_ping
 static int run_forkexec(int ncpus, uint64_t seed) { (void)ncpus; return mode_forkexec(seed); }
 static int run_membarrier(int ncpus, uint64_t seed) { (void)ncpus; (void)seed; return mode_membarrier(); }
 static int run_pagetable(int ncpus, uint64_t seed) { (void)ncpus; return mode_pagetable(seed); }
+static int run_thp(int ncpus, uint64_t seed) { (void)ncpus; return mode_thp(seed); }
 static int run_hotplug(int ncpus, uint64_t seed) { return mode_hotplug(ncpus, seed); }
 static int run_umh_core(int ncpus, uint64_t seed) { (void)ncpus; (void)seed; return mode_umh_core(); }
 static int run_umh_modprobe(int ncpus, uint64_t seed) { (void)ncpus; (void)seed; return mode_umh_modprobe(); }
@@ -675,11 +797,12 @@ static int run_umh_modprobe(int ncpus, uint64_t seed) { (void)ncpus; (void)seed;
 static void report(const char *what, long seconds)
 {
 	printf("lazymm-stress: %s seconds=%ld pingpong=%llu fork=%llu exec=%llu exit=%llu "
-	       "membarrier=%llu pagetable=%llu cpu_offline=%llu cpu_online=%llu "
+	       "membarrier=%llu pagetable=%llu thp=%llu thp_split=%llu cpu_offline=%llu cpu_online=%llu "
 	       "hotplug_busy=%llu umh_core=%llu umh_modprobe=%llu errors=%llu\n", what, seconds,
 	       (unsigned long long)get(&ctr->pingpong), (unsigned long long)get(&ctr->fork),
 	       (unsigned long long)get(&ctr->exec), (unsigned long long)get(&ctr->exit),
 	       (unsigned long long)get(&ctr->membarrier), (unsigned long long)get(&ctr->pagetable),
+	       (unsigned long long)get(&ctr->thp), (unsigned long long)get(&ctr->thp_split),
 	       (unsigned long long)get(&ctr->cpu_offline), (unsigned long long)get(&ctr->cpu_online),
 	       (unsigned long long)get(&ctr->hotplug_busy), (unsigned long long)get(&ctr->umh_core),
 	       (unsigned long long)get(&ctr->umh_modprobe), (unsigned long long)get(&ctr->errors));
@@ -705,6 +828,7 @@ int main(int argc, char **argv)
 		{ "forkexec", run_forkexec, 2 },
 		{ "membarrier", run_membarrier, 1 },
 		{ "pagetable", run_pagetable, 2 },
+		{ "thp", run_thp, 1 },
 		{ "umh-core", run_umh_core, 1 },
 		{ "umh-modprobe", run_umh_modprobe, 1 },
 		{ "hotplug", run_hotplug, 1 },
