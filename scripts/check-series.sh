@@ -31,7 +31,9 @@ usage() {
 }
 
 MAIN_ARCHS="x86_64 arm64 powerpc"
-MAKE=${LAZYMM_MAKE:-make}
+# LAZYMM_KBUILD_MAKE: the make that builds kernels (a fake, in the tests).
+# Not LAZYMM_MAKE: the Makefile sets that to 1 (see lib.sh named()).
+MAKE=${LAZYMM_KBUILD_MAKE:-make}
 archs=() extra=1 budget= deps=1 only= from= to=
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -1119,7 +1119,8 @@ def main():
     # The settings make and the user pass to the scripts would change what
     # they say and do (make check runs us with LAZYMM_MAKE=1): each test
     # sets what it needs.
-    for var in ('LAZYMM_MAKE', 'LAZYMM_MAKE_CMD', 'LAZYMM_AS_IS', 'LAZYMM_NO_APPLY',
+    for var in ('LAZYMM_MAKE', 'LAZYMM_MAKE_CMD', 'LAZYMM_KBUILD_MAKE',
+                'LAZYMM_AS_IS', 'LAZYMM_NO_APPLY',
                 'LAZYMM_BRANCH', 'LAZYMM_PROGRESS_SECONDS', 'LAZYMM_TORTURE_SECONDS',
                 'CCACHE_DIR'):
         os.environ.pop(var, None)

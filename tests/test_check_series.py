@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """Host-side tests of make check-series: the fixture series on a fixture
-import, with a fake make (LAZYMM_MAKE) and a fake checkpatch.pl in the
+import, with a fake make (LAZYMM_KBUILD_MAKE) and a fake checkpatch.pl in the
 fixture tarball.  Words planted in the sources make the fake build warn
 (WARN_ME), fail (BREAK_ME), warn under W=1 (W1_ME) or under sparse
 (SPARSE_ME); LONG_LINE_HERE in a patch makes checkpatch warn."""
@@ -115,8 +115,10 @@ class CheckSeriesTest(host_test.Fixture):
         write(fake, FAKE_MAKE)
         os.chmod(fake, 0o755)
         self.log = os.path.join(self.tmp, 'make.log')
-        self.env.update(LAZYMM_TARBALL=self.tarball, LAZYMM_MAKE=fake,
-                        FAKE_MAKE_LOG=self.log)
+        # LAZYMM_MAKE=1 as make check-series sets it: it names the
+        # messages' style, never the make that builds.
+        self.env.update(LAZYMM_TARBALL=self.tarball, LAZYMM_KBUILD_MAKE=fake,
+                        LAZYMM_MAKE='1', FAKE_MAKE_LOG=self.log)
         # The fixture series, re-made on the tarball's tree (fork.c differs).
         self.remake_series()
 
