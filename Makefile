@@ -55,9 +55,11 @@ help:
 	@echo '  test     everything CI checks; ends with "N passed, N failed"'
 	@echo '  check    only the host-side tests of the scripts (seconds)'
 	@echo '  deps     install the Debian packages (or print the apt-get line)'
-	@echo '  tree     extract Debian linux-source-6.1 into ~/.cache/lazymm'
+	@echo '  tree     extract Debian linux-source-6.1 into ~/.cache/lazymm (or KDIR);'
+	@echo '           DEBVER=6.1.170-3: another version Debian offers, downloaded'
 	@echo '  apply    apply the series to KDIR (quilt, or git am on a branch "lazymm";'
-	@echo '           BRANCH=. the current one); AS_IS=1: test KDIR as it is'
+	@echo '           BRANCH=. the current one); AS_IS=1: test KDIR as it is.  On an'
+	@echo '           older or newer 6.1.y it carries the series by three-way merge'
 	@echo '  unapply  remove it from KDIR again'
 	@echo '  export   write the series as edited in a git KDIR back into patches/'
 	@echo '  clean    remove results/ (build dirs live in ~/.cache/lazymm)'
@@ -88,7 +90,7 @@ deps:
 	@$(SCRIPT)/deps.sh $(if $(filter command line,$(origin ARCH)),$(ARCH))
 
 tree:
-	@$(SCRIPT)/get-tree.sh
+	@$(SCRIPT)/get-tree.sh $(if $(filter command line,$(origin DEBVER)),--version "$(DEBVER)") $(KDIR)
 
 apply unapply export:
 	@test -n "$(KDIR)" || { echo 'lazymm: make $@ needs KDIR=/path/to/linux-6.1.y' >&2; exit 1; }

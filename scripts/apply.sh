@@ -5,7 +5,9 @@
 #
 # Usage: scripts/apply.sh KDIR
 # All or nothing: if any patch fails, or the run is interrupted, the tree is
-# left exactly as it was.  Running it again on a tree that has this series is
+# left exactly as it was.  A 6.1.y the series does not apply to as it is
+# (another stable update moved its context) gets it carried by three-way
+# merge from the base it is maintained on (scripts/carry.sh).  Running it again on a tree that has this series is
 # a no-op; on a tree with an older version of it, the old one is replaced.
 # A git tree gets the commits on a branch of lazymm's own, lazymm
 # (LAZYMM_BRANCH=NAME another, LAZYMM_BRANCH=. the current one); once you
@@ -16,7 +18,57 @@ set -euo pipefail
 . "$(dirname "$0")/tree-state.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,13p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,15p' "$0"
+}
+
+# PATCHES: the directory the series is applied from: patches/, or the
+# series carried onto KDIR (choose_patches).
+PATCHES=$LAZYMM_TOP/patches
+
+# applies_as_is KDIR LOG: does every patch apply, in order, to KDIR's files
+# (a scratch copy of them, with git apply: no fuzz)?  LOG: why not.
+applies_as_is() {
+	local kdir=$1 log=$2 scratch p f have=() rc=0
+	scratch=$(mktemp -d)
+	while read -r f; do
+		[ ! -e "$kdir/$f" ] || have+=("$f")
+	done < <(series_files)
+	tar -C "$kdir" -cf - --files-from=/dev/null "${have[@]}" | tar -C "$scratch" -xf -
+	git -C "$scratch" init -q
+	for p in $(series_patches); do
+		if ! git -C "$scratch" apply "$LAZYMM_TOP/patches/$p" >"$log" 2>&1; then
+			echo "Patch failed at $p" >>"$log"
+			rc=1
+			break
+		fi
+	done
+	rm -rf "$scratch"
+	return $rc
+}
+
+# choose_patches KDIR: set PATCHES to what applies to KDIR: patches/ as it
+# is, or the series carried onto KDIR by three-way merge (into a temporary
+# directory, removed at exit).  Dies, KDIR untouched, on a true conflict.
+choose_patches() {
+	local kdir=$1 log p f
+	PATCHES=$LAZYMM_TOP/patches
+	log=$(mktemp)
+	if applies_as_is "$kdir" "$log"; then
+		rm -f "$log"
+		return 0
+	fi
+	p=$(sed -n 's/^Patch failed at //p' "$log")
+	f=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p; s/^error: \([^:]*\): does not exist.*/\1/p' "$log" |
+		awk '!seen[$0]++' | paste -sd' ')
+	rm -f "$log"
+	[ -f "${LAZYMM_TARBALL:-/usr/src/linux-source-6.1.tar.xz}" ] ||
+		die "patch $p does not apply to KDIR=$kdir as it is (file ${f:-?}), and carrying it by three-way merge needs the base the series is maintained on; install it (sudo apt-get install linux-source-6.1) and run again; tree left as it was"
+	note "patch $p does not apply to KDIR=$kdir (Linux $(kernel_version "$kdir")) as it is (${f:-?}); carrying the series onto it by three-way merge"
+	carried=$(mktemp -d)
+	rmdir "$carried"
+	# carry.sh only reads KDIR; its message is the one line that says why.
+	"$LAZYMM_TOP/scripts/carry.sh" "$kdir" "$carried" || exit 1
+	PATCHES=$carried
 }
 
 # first_failure LOG: "PATCH: FILE" for the first patch that failed, from
@@ -104,6 +156,7 @@ apply_git() {
 		"$LAZYMM_TOP/scripts/unapply.sh" "$kdir"
 	fi
 	check_touched_files_clean "$kdir"
+	choose_patches "$kdir"
 
 	base=$(git -C "$kdir" rev-parse HEAD)
 	mkdir -p "$st"
@@ -115,8 +168,8 @@ apply_git() {
 	git -C "$kdir" config user.email >/dev/null ||
 		export GIT_COMMITTER_NAME=lazymm GIT_COMMITTER_EMAIL=lazymm@localhost
 	if [ -n "$(series_patches)" ] &&
-	   ! (cd "$LAZYMM_TOP/patches" && git -C "$kdir" am \
-		$(series_patches | sed "s|^|$LAZYMM_TOP/patches/|")) >"$log" 2>&1; then
+	   ! (cd "$PATCHES" && git -C "$kdir" am \
+		$(series_patches | sed "s|^|$PATCHES/|")) >"$log" 2>&1; then
 		git -C "$kdir" am --abort
 		back_to_user_branch "$kdir"
 		rm -f "$st/applying"
@@ -129,6 +182,7 @@ apply_git() {
 	git -C "$kdir" update-ref refs/lazymm/base "$base"
 	git -C "$kdir" update-ref refs/lazymm/applied HEAD
 	series_id >"$st/id"
+	carried_record "$st"
 	rm -f "$st/applying"
 	trap - INT TERM
 	note "applied $(series_patches | wc -l) patches to $kdir as commits on $(git -C "$kdir" rev-parse --short "$base")"
@@ -144,7 +198,7 @@ dry_run_plain() {
 		[ ! -e "$kdir/$f" ] || install -D -m 644 "$kdir/$f" "$scratch/$f"
 	done < <(series_files)
 	mkdir -p "$scratch/.lazymm"
-	cp -r "$LAZYMM_TOP/patches" "$scratch/.lazymm/patches"
+	cp -r "$PATCHES" "$scratch/.lazymm/patches"
 	# No fuzz: a hunk that needs it is one git am would refuse too.
 	if ! quilt_in "$scratch" push -a --fuzz=0 >"$log" 2>&1; then
 		sed 's/^/  /' "$log" >&2
@@ -168,13 +222,14 @@ apply_plain() {
 		return 0
 	fi
 	[ ! -d "$st" ] || "$LAZYMM_TOP/scripts/unapply.sh" "$kdir"
+	choose_patches "$kdir"
 	if [ -n "$(series_patches)" ]; then dry_run_plain "$kdir"; fi
 
 	mkdir -p "$st"
 	touch "$st/applying"
 	trap 'plain_restore_preimage "$kdir"; exit 130' INT TERM
 	plain_save_preimage "$kdir"
-	cp -r "$LAZYMM_TOP/patches" "$st/patches"
+	cp -r "$PATCHES" "$st/patches"
 	if [ -n "$(series_patches)" ]; then
 		log=$(mktemp)
 		if ! quilt_in "$kdir" push -a --fuzz=0 >"$log" 2>&1; then
@@ -185,12 +240,25 @@ apply_plain() {
 		rm -f "$log"
 	fi
 	series_id >"$st/id"
+	carried_record "$st"
 	rm -f "$st/applying" "$st/pre.tar" "$st/absent"
 	trap - INT TERM
 	note "applied $(series_patches | wc -l) patches to $kdir with quilt"
 }
 
+# carried_record ST: ST/carried says the series was carried (make export
+# refuses such a tree: its commits are not the series on its own base).
+carried_record() {
+	if [ "$PATCHES" != "$LAZYMM_TOP/patches" ]; then
+		echo "carried onto $(kernel_version "$kdir")" >"$1/carried"
+	else
+		rm -f "$1/carried"
+	fi
+}
+
 main() {
+	carried=
+	trap '[ -z "$carried" ] || rm -rf "$carried"' EXIT
 	case ${1:-} in
 	-h|--help) usage; exit 0 ;;
 	"") usage >&2; exit 1 ;;

@@ -20,24 +20,6 @@ usage() {
 	sed -n 's/^# \{0,1\}//; 3,15p' "$0"
 }
 
-# format_series KDIR OUT: one mail per commit of refs/lazymm/base..HEAD in
-# OUT.  Every option that changes the bytes is given here, and the config
-# settings that would override them are neutralised.
-format_series() {
-	git -C "$1" -c core.abbrev=9 -c diff.noprefix=false -c diff.mnemonicPrefix=false \
-		-c diff.relative=false -c diff.orderFile=/dev/null -c diff.renames=true \
-		-c diff.suppressBlankEmpty=false \
-		-c format.signature= -c format.signatureFile= -c format.coverLetter=false \
-		-c format.outputDirectory= -c format.filenameMaxLength=64 -c format.from=false \
-		-c format.forceInBodyFrom=false -c format.thread=false -c format.suffix=.patch \
-		-c format.encodeEmailHeaders=true -c format.mboxrd=false \
-		format-patch -q -N --zero-commit --no-signature --no-color --abbrev=9 \
-		--diff-algorithm=myers --no-relative --find-renames --stat=72 --summary \
-		--no-cover-letter --no-thread --no-attach --no-notes --no-base \
-		--no-to --no-cc --no-add-header \
-		-o "$2" refs/lazymm/base..HEAD
-}
-
 # next_name PREV: the number for a patch inserted after PREV (0008 -> 0008a,
 # 0008a -> 0008b).
 next_name() {
@@ -61,6 +43,8 @@ main() {
 		die "KDIR=$kdir has no refs/lazymm/base; run make apply KDIR=$kdir first, then edit the commits it makes"
 	git -C "$kdir" merge-base --is-ancestor refs/lazymm/base HEAD ||
 		die "KDIR=$kdir HEAD is not on refs/lazymm/base; check out the branch with the series (git checkout lazymm)"
+	[ ! -f "$(git -C "$kdir" rev-parse --absolute-git-dir)/lazymm/carried" ] ||
+		die "KDIR=$kdir has the series carried onto Linux $(kernel_version "$kdir") by make apply, and patches/ is made on the base in patches/series; edit and export in a tree of that version (make tree, then git init it and make apply)"
 	[ -z "$(git -C "$kdir" status --porcelain --untracked-files=no)" ] ||
 		die "KDIR=$kdir has uncommitted changes, which would not be exported; commit them (git commit --fixup) or stash them first"
 

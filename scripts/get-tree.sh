@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Extract Debian's linux-source-6.1 into the cache, once, as the default tree.
+# Extract Debian's linux-source-6.1 into the cache, once, as the default tree;
+# or another version Debian offers, to try the series on it.
 #
-# Usage: scripts/get-tree.sh [DIR]
-#   DIR   where the tree goes (default: ~/.cache/lazymm/linux-6.1.y)
+# Usage: scripts/get-tree.sh [--version V] [DIR]
+#   --version V  linux-source-6.1 at Debian version V (one of those
+#                apt-cache madison linux-source-6.1 lists), downloaded into
+#                the cache, not installed
+#   DIR   where the tree goes (default: ~/.cache/lazymm/linux-6.1.y, or
+#         ~/.cache/lazymm/linux-V with --version)
 # Prints the tree's path.  The extraction goes to a temporary directory that
 # is renamed into place only when complete, so an interrupted run leaves
 # nothing a later run could mistake for a tree.
@@ -13,19 +18,58 @@ set -euo pipefail
 TARBALL=${LAZYMM_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,9p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,14p' "$0"
 }
 
-case ${1:-} in
--h|--help) usage; exit 0 ;;
--*) die "unknown option $1; see $0 --help" ;;
-esac
-dir=${1:-$LAZYMM_DEFAULT_KDIR}
+# fetch_version V: the tarball of linux-source-6.1=V, from its .deb (kept in
+# the cache; apt's own state and the installed package are left alone).
+fetch_version() {
+	local v=$1 dir=$LAZYMM_CACHE/deb-src tarball deb tmp
+	tarball=$dir/linux-source-6.1_$v.tar.xz
+	if [ ! -f "$tarball" ]; then
+		mkdir -p "$dir"
+		tmp=$(mktemp -d "$dir/partial.XXXXXX")
+		note "downloading linux-source-6.1=$v (about 140 MB)"
+		(cd "$tmp" && apt-get -q -oAPT::Sandbox::User=root download "linux-source-6.1=$v" >&2) || {
+			rm -rf "$tmp"
+			die "Debian offers no linux-source-6.1=$v here; apt-cache madison linux-source-6.1 lists the versions it has (run apt-get update if it lists none)"
+		}
+		deb=$(ls "$tmp"/linux-source-6.1_*.deb)
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -xOf - ./usr/src/linux-source-6.1.tar.xz >"$tmp/linux.tar.xz"
+		mv "$tmp/linux.tar.xz" "$tarball"
+		rm -rf "$tmp"
+	fi
+	echo "$tarball"
+}
+
+version=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--version)
+		version=$(optarg "$@")
+		[[ $version =~ ^[0-9][A-Za-z0-9.+~-]*$ ]] ||
+			die "$(named --version DEBVER)$version is not a Debian version; use one that apt-cache madison linux-source-6.1 lists, e.g. 6.1.170-3"
+		shift ;;
+	-*) die "unknown option $1; see $0 --help" ;;
+	*) break ;;
+	esac
+	shift
+done
+if [ -n "$version" ]; then
+	dir=${1:-$LAZYMM_CACHE/linux-$version}
+else
+	dir=${1:-$LAZYMM_DEFAULT_KDIR}
+fi
 
 if [ -f "$dir/Makefile" ]; then
 	check_kdir "$dir"
 	echo "$dir"
 	exit 0
+fi
+if [ -n "$version" ]; then
+	TARBALL=$(fetch_version "$version")
 fi
 [ -f "$TARBALL" ] ||
 	die "no $TARBALL; install it with: sudo apt-get install linux-source-6.1 (or run scripts/deps.sh)"

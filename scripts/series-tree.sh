@@ -155,3 +155,22 @@ patch_subject() {
 		f { exit }
 		END { sub(/^Subject: (\[[^]]*\] *)?/, "", s); gsub(/[ \t]+/, " ", s); print s }' "$1"
 }
+
+# format_series REPO OUT [RANGE]: one mail per commit of RANGE (default
+# refs/lazymm/base..HEAD) of REPO in OUT, for make export and carry.sh.
+# Every option that changes the bytes is given here, and the config settings
+# that would override them are neutralised.
+format_series() {
+	git -C "$1" -c core.abbrev=9 -c diff.noprefix=false -c diff.mnemonicPrefix=false \
+		-c diff.relative=false -c diff.orderFile=/dev/null -c diff.renames=true \
+		-c diff.suppressBlankEmpty=false \
+		-c format.signature= -c format.signatureFile= -c format.coverLetter=false \
+		-c format.outputDirectory= -c format.filenameMaxLength=64 -c format.from=false \
+		-c format.forceInBodyFrom=false -c format.thread=false -c format.suffix=.patch \
+		-c format.encodeEmailHeaders=true -c format.mboxrd=false \
+		format-patch -q -N --zero-commit --no-signature --no-color --abbrev=9 \
+		--diff-algorithm=myers --no-relative --find-renames --stat=72 --summary \
+		--no-cover-letter --no-thread --no-attach --no-notes --no-base \
+		--no-to --no-cc --no-add-header \
+		-o "$2" "${3:-refs/lazymm/base..HEAD}"
+}

@@ -215,8 +215,11 @@ class Fixture(unittest.TestCase):
         for d in ('scripts', 'kunit', 'kconfig'):
             shutil.copytree(os.path.join(TOP, d), os.path.join(self.top, d))
         os.makedirs(os.path.join(self.top, 'patches'))
+        # No Debian tarball unless a test makes one: the host's own
+        # linux-source-6.1 (1.5 GB to import) is never used.
         self.env = {'LAZYMM_CACHE': os.path.join(self.tmp, 'cache'),
-                    'LAZYMM_RESULTS': os.path.join(self.tmp, 'results')}
+                    'LAZYMM_RESULTS': os.path.join(self.tmp, 'results'),
+                    'LAZYMM_TARBALL': os.path.join(self.tmp, 'no-linux-source-6.1.tar.xz')}
         self.make_series()
 
     def make_series(self):
@@ -492,7 +495,7 @@ class GitTreeTest(Fixture):
         base = self.head(kdir)
         self.break_patch(2)
         r = self.script('apply.sh', kdir)
-        self.assertFailsWith(r, 'fork: new file and an edit', 'kernel/fork.c')
+        self.assertFailsWith(r, self.patches[2], 'kernel/fork.c', 'left as it was')
         self.assertEqual(self.head(kdir), base)
         self.assertEqual(sh(['git', 'status', '--porcelain'], cwd=kdir).stdout, '')
 
@@ -539,6 +542,122 @@ class GitTreeTest(Fixture):
         self.assertIn('interrupted', r.stderr)
         self.assertEqual(sh(['git', 'rev-parse', 'HEAD~3'], cwd=kdir)
                          .stdout.strip(), base)
+
+
+class CarryTest(Fixture):
+    """A 6.1.y the series does not apply to as it is: carried by three-way
+    merge from the base it is made on (the fixture tarball's import)."""
+
+    def setUp(self):
+        super().setUp()
+        src = os.path.join(self.tmp, 'tar-src')
+        make_fixture_tree(os.path.join(src, 'linux-source-6.1'))
+        tarball = os.path.join(self.tmp, 'linux-source-6.1.tar.xz')
+        sh(['tar', '-C', src, '-cJf', tarball, 'linux-source-6.1'])
+        self.env['LAZYMM_TARBALL'] = tarball
+
+    def stable_tree(self, git=False, line='int core_line_8;',
+                    new='int core_line_8_stable;'):
+        """A tree where a later stable update changed a context line of
+        patch 2's hunk (git am and quilt refuse it, a merge does not)."""
+        kdir = self.new_tree(git=git)
+        replace_line(os.path.join(kdir, 'kernel/sched/core.c'), line, new)
+        if git:
+            sh(['git', 'commit', '-qam', 'Linux 6.1.98'], cwd=kdir)
+        return kdir
+
+    @needs('quilt')
+    def test_plain_tree_carried_and_unapplied(self):
+        kdir = self.stable_tree()
+        before = tree_digest(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f'patch {self.patches[1]} does not apply', r.stderr)
+        self.assertIn('carrying the series onto it by three-way merge', r.stderr)
+        self.assertIn(f'{self.patches[1]}: merged in kernel/sched/core.c', r.stderr)
+        self.assertIn('2 unchanged, 1 merged', r.stderr)
+        core = self.read(kdir, 'kernel/sched/core.c')
+        self.assertIn('int core_line_8_stable;', core)
+        self.assertIn('int core_line_10_lazy;', core)
+        self.assertIn('lazy helpers', self.read(kdir, 'include/linux/sched/mm.h'))
+        r = self.script('apply.sh', kdir)
+        self.assertIn('already applied', r.stderr)
+        self.script('unapply.sh', kdir, check=True)
+        self.assertEqual(tree_digest(kdir), before)
+
+    def test_git_tree_carried_one_commit_each_and_not_exported(self):
+        kdir = self.stable_tree(git=True)
+        base = sh(['git', 'rev-parse', 'HEAD'], cwd=kdir).stdout.strip()
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        log = sh(['git', 'log', '--format=%s', base + '..'], cwd=kdir).stdout.split('\n')
+        self.assertEqual(log[:3], ['fork: new file and an edit', 'sched: use the helpers',
+                                   'lazy tlb: add helpers'])
+        self.assertIn('int core_line_8_stable;', self.read(kdir, 'kernel/sched/core.c'))
+        self.assertIn('int core_line_10_lazy;', self.read(kdir, 'kernel/sched/core.c'))
+        self.assertEqual(sh(['git', 'status', '--porcelain'], cwd=kdir).stdout, '')
+        before = {p: self.read(self.top, 'patches/' + p) for p in self.patches}
+        r = self.script('export.sh', kdir)
+        self.assertFailsWith(r, 'carried onto Linux 6.1.99')
+        self.assertEqual({p: self.read(self.top, 'patches/' + p) for p in self.patches},
+                         before)
+
+    def conflict_tree(self, git=False):
+        """The tree changed the very line patch 2 changes: a true conflict."""
+        return self.stable_tree(git=git, line='int core_line_10;',
+                                new='int core_line_10_vendor;')
+
+    def test_conflict_named_with_hunks_and_tree_untouched(self):
+        for git in (False, True):
+            with self.subTest(git=git):
+                kdir = self.conflict_tree(git=git)
+                before = tree_digest(kdir)
+                r = self.script('apply.sh', kdir)
+                self.assertFailsWith(r, f'patch {self.patches[1]} conflicts',
+                                     'kernel/sched/core.c', 'left as it was',
+                                     'carry.sh --keep')
+                self.assertIn('int core_line_10_vendor;', r.stderr)
+                self.assertIn('int core_line_10_lazy;', r.stderr)
+                self.assertEqual(tree_digest(kdir), before)
+                shutil.rmtree(kdir)
+
+    def test_recorded_resolution_is_reused(self):
+        kdir = self.conflict_tree()
+        keep = os.path.join(self.tmp, 'keep')
+        r = self.script('carry.sh', '--keep', keep, kdir, os.path.join(self.tmp, 'out'))
+        self.assertFailsWith(r, 'conflicts')
+        self.assertIn(f'the merge is in {keep}', r.stderr)
+        core = os.path.join(keep, 'kernel/sched/core.c')
+        text = re.sub(r'<<<<<<< .*?>>>>>>> [^\n]*\n', 'int core_line_10_vendor_lazy;\n',
+                      self.read(keep, 'kernel/sched/core.c'), flags=re.S)
+        write(core, text)
+        r = self.script('carry.sh', '--record', keep)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(os.listdir(os.path.join(self.top, 'patches/resolutions'))), 1)
+        out = os.path.join(self.tmp, 'out')
+        r = self.script('carry.sh', kdir, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('resolved as recorded in patches/resolutions/ (kernel/sched/core.c)',
+                      r.stderr)
+        self.assertEqual(sorted(os.listdir(out)), sorted(self.patches + ['series']))
+        self.assertIn('+int core_line_10_vendor_lazy;', self.read(out, self.patches[1]))
+
+    def test_patch_already_in_the_tree_refused(self):
+        kdir = self.stable_tree()
+        # Patch 1's change is there already (a stable backport of it).
+        replace_line(os.path.join(kdir, 'include/linux/sched/mm.h'), '/* mm 5 */',
+                     '/* mm 5: lazy helpers */')
+        r = self.script('carry.sh', kdir, os.path.join(self.tmp, 'out'))
+        self.assertFailsWith(r, self.patches[0], 'has it already')
+
+    def test_broken_patch_named_even_when_carrying(self):
+        kdir = self.stable_tree()
+        self.break_patch(2)
+        before = tree_digest(kdir)
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, self.patches[2], 'kernel/fork.c', "series' own base",
+                             'left as it was')
+        self.assertEqual(tree_digest(kdir), before)
 
 
 @needs('quilt')
