@@ -90,7 +90,8 @@ deps:
 	@$(SCRIPT)/deps.sh $(if $(filter command line,$(origin ARCH)),$(ARCH))
 
 tree:
-	@$(SCRIPT)/get-tree.sh $(if $(filter command line,$(origin DEBVER)),--version "$(DEBVER)") $(KDIR)
+	@$(SCRIPT)/get-tree.sh $(if $(filter command line,$(origin DEBVER)),--version "$(DEBVER)") \
+		$(if $(filter command line,$(origin KDIR)),"$(KDIR)")
 
 apply unapply export:
 	@test -n "$(KDIR)" || { echo 'lazymm: make $@ needs KDIR=/path/to/linux-6.1.y' >&2; exit 1; }

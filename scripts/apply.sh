@@ -66,8 +66,14 @@ choose_patches() {
 	note "patch $p does not apply to KDIR=$kdir (Linux $(kernel_version "$kdir")) as it is (${f:-?}); carrying the series onto it by three-way merge"
 	carried=$(mktemp -d)
 	rmdir "$carried"
-	# carry.sh only reads KDIR; its message is the one line that says why.
-	"$LAZYMM_TOP/scripts/carry.sh" "$kdir" "$carried" || exit 1
+	# carry.sh only reads KDIR; its message says why.  An older series
+	# removed just before is not put back: KDIR is then as it was without
+	# lazymm.
+	"$LAZYMM_TOP/scripts/carry.sh" "$kdir" "$carried" || {
+		[ -z "$replaced" ] ||
+			die "the older series this KDIR had was removed first, so KDIR=$kdir is now as it was before make apply"
+		exit 1
+	}
 	PATCHES=$carried
 }
 
@@ -106,7 +112,7 @@ check_touched_files_clean() {
 git_series_applied() {
 	local st
 	st=$(git_state_dir "$1")
-	[ "$(cat "$st/id" 2>/dev/null)" = "$(series_id)" ] &&
+	[ "$(cat "$st/id" 2>/dev/null)" = "$(series_id)" ] && resolutions_current "$st" &&
 		[ "$(git -C "$1" rev-parse -q --verify refs/lazymm/applied)" = \
 		  "$(git -C "$1" rev-parse HEAD)" ]
 }
@@ -154,6 +160,7 @@ apply_git() {
 	fi
 	if git -C "$kdir" rev-parse -q --verify refs/lazymm/applied >/dev/null; then
 		"$LAZYMM_TOP/scripts/unapply.sh" "$kdir"
+		replaced=1
 	fi
 	check_touched_files_clean "$kdir"
 	choose_patches "$kdir"
@@ -217,11 +224,14 @@ apply_plain() {
 	if [ -d "$kdir/.pc" ] && [ ! -d "$st" ]; then
 		die "KDIR=$kdir has a quilt stack of its own (.pc/); pop it with 'quilt pop -a' first"
 	fi
-	if [ "$(cat "$st/id" 2>/dev/null)" = "$(series_id)" ]; then
+	if [ "$(cat "$st/id" 2>/dev/null)" = "$(series_id)" ] && resolutions_current "$st"; then
 		note "series already applied in $kdir; nothing to do"
 		return 0
 	fi
-	[ ! -d "$st" ] || "$LAZYMM_TOP/scripts/unapply.sh" "$kdir"
+	if [ -d "$st" ]; then
+		"$LAZYMM_TOP/scripts/unapply.sh" "$kdir"
+		replaced=1
+	fi
 	choose_patches "$kdir"
 	if [ -n "$(series_patches)" ]; then dry_run_plain "$kdir"; fi
 
@@ -247,17 +257,32 @@ apply_plain() {
 }
 
 # carried_record ST: ST/carried says the series was carried (make export
-# refuses such a tree: its commits are not the series on its own base).
+# refuses such a tree: its commits are not the series on its own base), and
+# with which recorded resolutions.
 carried_record() {
 	if [ "$PATCHES" != "$LAZYMM_TOP/patches" ]; then
-		echo "carried onto $(kernel_version "$kdir")" >"$1/carried"
+		printf 'carried onto %s\nresolutions %s\n' "$(kernel_version "$kdir")" \
+			"$(resolutions_id)" >"$1/carried"
 	else
 		rm -f "$1/carried"
 	fi
 }
 
+# resolutions_id: a hash of patches/resolutions/ (what a carry used).
+resolutions_id() {
+	(cd "$LAZYMM_TOP/patches" && find resolutions -type f 2>/dev/null | LC_ALL=C sort |
+		xargs -r sha256sum) | sha256sum | cut -c1-16
+}
+
+# resolutions_current ST: a carried tree was carried with today's recorded
+# resolutions (a changed one means carrying again); any other tree is.
+resolutions_current() {
+	[ ! -f "$1/carried" ] ||
+		[ "$(sed -n 's/^resolutions //p' "$1/carried")" = "$(resolutions_id)" ]
+}
+
 main() {
-	carried=
+	carried= replaced=
 	trap '[ -z "$carried" ] || rm -rf "$carried"' EXIT
 	case ${1:-} in
 	-h|--help) usage; exit 0 ;;

@@ -23,12 +23,15 @@ set -euo pipefail
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,21p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,20p' "$0"
 }
 
-# g ARGS...: git in the scratch repo, as lazymm, whatever the user's config.
+# g ARGS...: git in the scratch repo, as lazymm, whatever the user's config,
+# locale (its messages are parsed) or GIT_DIR (a hook's) say.
 g() {
-	GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
+	env -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE -u GIT_OBJECT_DIRECTORY \
+		-u GIT_ALTERNATE_OBJECT_DIRECTORIES -u GIT_CEILING_DIRECTORIES \
+	LC_ALL=C LANGUAGE= GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
 	GIT_AUTHOR_NAME=lazymm GIT_AUTHOR_EMAIL=lazymm@localhost \
 	GIT_COMMITTER_NAME=lazymm GIT_COMMITTER_EMAIL=lazymm@localhost \
 		git -C "$scratch" -c advice.detachedHead=false -c merge.conflictStyle=diff3 \
@@ -78,6 +81,16 @@ am_on_base() {
 	mapfile -t picks < <(g rev-list --reverse refs/tags/base..HEAD)
 }
 
+# check_base: the import is the kernel patches/series says it is made on
+# (its "# Base: Linux X.Y.Z" line); carrying from another would merge
+# against the wrong lines.
+check_base() {
+	local want
+	want=$(sed -n 's/^# Base: Linux \([0-9][0-9.]*\).*/\1/p' "$LAZYMM_TOP/patches/series" | head -n1)
+	[ -z "$want" ] || [ "$want" = "$(base_version)" ] ||
+		die "the installed linux-source-6.1 is Linux $(base_version), but patches/ is made on Linux $want; carrying needs that base: install it (apt-cache madison linux-source-6.1; sudo apt-get install linux-source-6.1=<its version>)"
+}
+
 # base_version: the base import's kernel version, for messages.
 base_version() {
 	git -C "$repo" show refs/lazymm/pristine:Makefile | awk -F' *= *' '
@@ -94,7 +107,9 @@ pick() {
 	# Did rerere resolve every conflicted file (autoUpdate staged them)?
 	[ -z "$(g diff --name-only --diff-filter=U)" ] &&
 		grep -q "using previous resolution" "$log" || return 1
-	g -c core.editor=true cherry-pick --continue >/dev/null 2>&1 || return 1
+	# The pick's own message and author, byte for byte (--continue would
+	# strip its "#" lines).
+	g commit -q --no-edit --cleanup=verbatim -C "${picks[$1]}" >/dev/null 2>&1 || return 1
 	note "  ${names[$1]}: resolved as recorded in patches/resolutions/ ($(grep -o "'[^']*' using previous resolution" "$log" | cut -d"'" -f2 | sort -u | paste -sd' '))"
 	resolved=$((resolved + 1))
 }
@@ -122,24 +137,32 @@ resolutions_in() {
 	rm -f "$scratch/.git/rr-cache/README"
 }
 
-# record DIR: what was resolved in DIR (kept by --keep), into patches/resolutions.
+# record DIR: what was resolved in DIR (kept by --keep), into patches/resolutions:
+# every rerere record there with a resolution (postimage, or postimage.N
+# when git kept an older resolution of the same conflict beside it).
 record() {
-	local dir=$1 id n=0
+	local dir=$1 rec f n=0 dest
 	[ -d "$dir/.git/rr-cache" ] ||
 		die "$dir is no merge that carry.sh --keep left; run carry.sh --keep $dir KDIR OUT first"
-	! grep -rlq '^<<<<<<< ' -- $(git -C "$dir" diff --name-only --diff-filter=U | sed "s|^|$dir/|") /dev/null ||
+	scratch=$dir
+	# shellcheck disable=SC2046 # one argument per file is wanted
+	! grep -lq '^<<<<<<< ' -- $(g diff --name-only --diff-filter=U | sed "s|^|$dir/|") /dev/null ||
 		die "$dir still has conflict markers; resolve them first"
-	git -C "$dir" rerere >/dev/null
-	mkdir -p "$LAZYMM_TOP/patches/resolutions"
-	for id in "$dir"/.git/rr-cache/*/; do
-		[ -f "$id/postimage" ] || continue
-		id=$(basename "$id")
-		mkdir -p "$LAZYMM_TOP/patches/resolutions/$id"
-		cp "$dir/.git/rr-cache/$id/preimage" "$dir/.git/rr-cache/$id/postimage" \
-			"$LAZYMM_TOP/patches/resolutions/$id/"
-		n=$((n + 1))
+	g rerere >/dev/null
+	dest=$LAZYMM_TOP/patches/resolutions
+	mkdir -p "$dest"
+	for rec in "$dir"/.git/rr-cache/*/; do
+		rec=${rec%/}
+		for f in "$rec"/postimage*; do
+			[ -f "$f" ] || continue
+			f=$(basename "$f")
+			cmp -s "$rec/$f" "$dest/$(basename "$rec")/$f" 2>/dev/null && continue
+			mkdir -p "$dest/$(basename "$rec")"
+			cp "$rec/pre${f#post}" "$rec/$f" "$dest/$(basename "$rec")/"
+			n=$((n + 1))
+		done
 	done
-	[ "$n" -gt 0 ] || die "git rerere recorded nothing in $dir; resolve the conflicted files there first"
+	[ "$n" -gt 0 ] || die "git rerere recorded no new resolution in $dir; resolve the conflicted files there (no markers left), then run --record again"
 	note "recorded $n resolution(s) in patches/resolutions/; commit them, then carry again"
 }
 
@@ -148,6 +171,10 @@ report_conflict() {
 	local name=$1 f files=()
 	mapfile -t files < <(g diff --name-only --diff-filter=U)
 	for f in "${files[@]}"; do
+		if [ ! -e "$scratch/$f" ]; then
+			echo "  $f: patch $name changes it, and KDIR has no such file" >&2
+			continue
+		fi
 		echo "  $f: KDIR's lines (ours) against patch $name's (theirs):" >&2
 		# The conflict regions only; diff3 style shows the base's lines too.
 		awk '/^<<<<<<< /, /^>>>>>>> / { print "    " FNR ": " $0 }' "$scratch/$f" |
@@ -156,7 +183,7 @@ report_conflict() {
 	[ ${#files[@]} -gt 0 ] || files=("?")
 	if [ -n "$keep" ]; then
 		trap - EXIT
-		rm -rf "$out.partial"
+		rm -rf "$out.partial" "$scratch.log"
 		mv -T "$scratch" "$keep"
 		note "the merge is in $keep: resolve ${files[*]} there, then scripts/carry.sh --record $keep"
 	fi
@@ -179,11 +206,12 @@ main() {
 	out=$2
 	[ ! -e "$out" ] || die "OUT=$out exists; give a new directory"
 	repo=$("$LAZYMM_TOP/scripts/base-git.sh")
+	check_base
 	mapfile -t files < <(series_files)
 	mapfile -t names < <(series_patches)
 
 	scratch=$(mktemp -d)
-	trap 'rm -rf "$scratch" "$out.partial"' EXIT
+	trap 'rm -rf "$scratch" "$scratch.log" "$out.partial"' EXIT
 	g init -q -b series
 	# The merge base of every pick: the series' files at the series' base.
 	commit_files base_files "Linux $(base_version), the series' base"

@@ -65,6 +65,8 @@ fi
 
 if [ -f "$dir/Makefile" ]; then
 	check_kdir "$dir"
+	[ -z "$version" ] || [ "$(kernel_version "$dir")" = "${version%%-*}" ] ||
+		die "$dir is already a tree of Linux $(kernel_version "$dir"), not of $version; give another directory for it"
 	echo "$dir"
 	exit 0
 fi

@@ -642,6 +642,31 @@ class CarryTest(Fixture):
         self.assertEqual(sorted(os.listdir(out)), sorted(self.patches + ['series']))
         self.assertIn('+int core_line_10_vendor_lazy;', self.read(out, self.patches[1]))
 
+    @needs('quilt')
+    def test_changed_resolution_carries_again(self):
+        kdir = self.conflict_tree()
+        keep = os.path.join(self.tmp, 'keep')
+        self.script('carry.sh', '--keep', keep, kdir, os.path.join(self.tmp, 'o'))
+        write(os.path.join(keep, 'kernel/sched/core.c'),
+              re.sub(r'<<<<<<< .*?>>>>>>> [^\n]*\n', 'int core_line_10_v1;\n',
+                     self.read(keep, 'kernel/sched/core.c'), flags=re.S))
+        self.script('carry.sh', '--record', keep, check=True)
+        self.script('apply.sh', kdir, check=True)
+        self.assertIn('core_line_10_v1', self.read(kdir, 'kernel/sched/core.c'))
+        post, = glob.glob(os.path.join(self.top, 'patches/resolutions/*/postimage'))
+        write(post, self.read(os.path.dirname(post), 'postimage').replace('core_line_10_v1', 'core_line_10_v2'))
+        r = self.script('apply.sh', kdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn('already applied', r.stderr)
+        self.assertIn('core_line_10_v2', self.read(kdir, 'kernel/sched/core.c'))
+
+    def test_base_other_than_the_series_refused(self):
+        series = os.path.join(self.top, 'patches/series')
+        write(series, '# Base: Linux 6.1.98 as a test\n' + self.read(self.top, 'patches/series'))
+        kdir = self.stable_tree()
+        r = self.script('apply.sh', kdir)
+        self.assertFailsWith(r, 'is Linux 6.1.99, but patches/ is made on Linux 6.1.98')
+
     def test_patch_already_in_the_tree_refused(self):
         kdir = self.stable_tree()
         # Patch 1's change is there already (a stable backport of it).
@@ -1157,6 +1182,13 @@ class GetTreeTest(Fixture):
         self.assertEqual(sorted(os.listdir(os.path.dirname(dest))), ['linux-6.1.y'])
         r = self.script('get-tree.sh', env=env)
         self.assertNotIn('extracting', r.stderr)
+
+    def test_version_into_a_tree_of_another_refused(self):
+        kdir = self.new_tree()
+        r = self.script('get-tree.sh', '--version', '6.1.170-3', kdir)
+        self.assertFailsWith(r, 'already a tree of Linux 6.1.99, not of 6.1.170-3')
+        r = self.script('get-tree.sh', '--version', '6.1;rm', kdir)
+        self.assertFailsWith(r, 'is not a Debian version')
 
     def test_missing_tarball(self):
         r = self.script('get-tree.sh', env={'LAZYMM_TARBALL': '/nonexistent.tar.xz'})
