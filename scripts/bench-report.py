@@ -18,7 +18,9 @@ Usage:
       written beside it; without gnuplot, only the scripts
   bench-report.py readme README.md BENCH.json...
       put the tables of these runs between README's bench markers: each
-      replaces the block of its arch and vCPU count, the others stay
+      replaces the block of its arch and vCPU count, the others stay; the
+      pictures next to a BENCH.json (bench-report.py plot) are copied to
+      bench/ARCH-Ncpu/ beside README.md, to be committed, and linked
 
 A difference between two medians smaller than the larger of the two
 spreads (max - min over the boots) is reported as "no difference".
@@ -410,6 +412,25 @@ def readme_blocks(section):
     return [b for b in blocks if b.startswith('#### ')]
 
 
+def copy_pictures(result, bench_json, top):
+    """The run's pictures (GROUP-WORKLOAD.svg beside BENCH_JSON) into
+    TOP/bench/ARCH-Ncpu/, replacing that run's older ones; their links."""
+    src = os.path.dirname(os.path.abspath(bench_json))
+    svgs = sorted(n for n in os.listdir(src) if n.endswith('.svg'))
+    if not svgs:
+        return []
+    rel = os.path.join('bench', f"{result['arch']}-{result['cpus']}cpu")
+    dest = os.path.join(top, rel)
+    if os.path.isdir(dest):
+        for n in os.listdir(dest):
+            if n.endswith('.svg'):
+                os.unlink(os.path.join(dest, n))
+    os.makedirs(dest, exist_ok=True)
+    for n in svgs:
+        shutil.copyfile(os.path.join(src, n), os.path.join(dest, n))
+    return [f'[{n[:-4]}]({rel}/{n})' for n in svgs]
+
+
 def cmd_readme(args):
     with open(args.readme) as f:
         text = f.read()
@@ -424,10 +445,15 @@ def cmd_readme(args):
     for path in args.results:
         with open(path) as f:
             try:
-                new = render(json.load(f))
+                result = json.load(f)
+                new = render(result)
             except (ValueError, KeyError) as e:
                 sys.exit(f'lazymm: {path} is not a bench.json of make bench '
                          f'({e}); give results/bench-*/bench.json')
+        links = copy_pictures(result, path, os.path.dirname(os.path.abspath(args.readme)))
+        if links:
+            new = new.rstrip('\n') + '\n\nPictures (every boot, median and [min-max]): ' + \
+                ', '.join(links) + '\n'
         blocks[block_key(new)] = new + '\n'
     body = '\n'.join(b.strip('\n') + '\n' for b in blocks.values())
     with open(args.readme, 'w') as f:

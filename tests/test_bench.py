@@ -176,6 +176,22 @@ class BenchReportTest(host_test.Fixture):
         self.assertEqual(stats, ['0 103 101 105', '1 123 121 125'])
         self.assertTrue(os.path.exists(os.path.join(self.tmp, 'tlb-exit.gp')))
 
+    def test_readme_copies_and_links_the_pictures(self):
+        self.report([sample('refcount', 'pingpong', 1, rate=5),
+                     sample('shootdown', 'pingpong', 1, rate=6)])
+        write(os.path.join(self.tmp, 'tlb-pingpong.svg'), '<svg/>\n')
+        top = os.path.join(self.tmp, 'clone')
+        readme = os.path.join(top, 'README.md')
+        write(readme, '# x\n<!-- bench:begin -->\n<!-- bench:end -->\n')
+        stale = os.path.join(top, 'bench', 'arm64-4cpu', 'tlb-gone.svg')
+        write(stale, '<svg/>\n')
+        r = self.report_tool('readme', readme, os.path.join(self.tmp, 'bench.json'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.listdir(os.path.dirname(stale)), ['tlb-pingpong.svg'])
+        self.assertIn('Pictures (every boot, median and [min-max]): '
+                      '[tlb-pingpong](bench/arm64-4cpu/tlb-pingpong.svg)',
+                      self.read(top, 'README.md'))
+
     def test_readme_keeps_the_other_runs_tables(self):
         self.report([sample('refcount', 'pingpong', 1, rate=5),
                      sample('shootdown', 'pingpong', 1, rate=6)])
