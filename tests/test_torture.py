@@ -214,8 +214,13 @@ class QemuCmdTest(unittest.TestCase):
 
     def test_arm64_machine(self):
         c = self.cmd('arm64')
-        self.assertEqual(c[c.index('-machine') + 1], 'virt')
-        self.assertEqual(c[c.index('-kernel') + 1], '/b/arch/arm64/boot/Image.gz')
+        self.assertEqual(c[c.index('-machine') + 1], 'virt,acpi=off')
+        self.assertEqual(c[c.index('-kernel') + 1], '/b/arch/arm64/boot/Image')
+        self.assertEqual(c[c.index('-bios') + 1], '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd')
+
+    def test_x86_64_boots_through_ovmf(self):
+        c = self.cmd('x86_64')
+        self.assertEqual(c[c.index('-bios') + 1], '/usr/share/ovmf/OVMF.fd')
 
 
 FAKE_QEMU = r'''#!/bin/sh
