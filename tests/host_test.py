@@ -849,7 +849,7 @@ if mode == 'slow':  # a build: objects appear over 2.5 s, then the kernel starts
 out = [a[len('--json='):] for a in args if a.startswith('--json=')][0]
 cpus = '1 CPU' if mode == 'onecpu' else '4 CPUs'
 with open(os.path.join(build, 'test.log'), 'w') as f:
-    f.write(f'smp: Brought up 1 node, {cpus}\nKTAP version 1\n')
+    f.write(f'efi: EFI v2.70 by EDK II\nsmp: Brought up 1 node, {cpus}\nKTAP version 1\n')
 cases = [{'name': 'a', 'status': 'PASS'},
          {'name': 'b', 'status': 'FAIL' if mode == 'fail' else 'PASS'},
          {'name': 'c', 'status': 'SKIP'}]
@@ -887,9 +887,10 @@ class KunitRunTest(Fixture):
     def test_pass_counts_cases_and_console_checks(self):
         r = self.kunit('pass')
         self.assertEqual(r.returncode, 0, r.stderr)
-        # 2 cases + the 4-CPU console check passed, 1 case skipped.
-        self.assertEqual(self.counts(), ['3', '0', '1'])
-        self.assertIn('kunit x86_64/refcount: 3 passed, 0 failed, 1 skipped',
+        # 2 cases + the console checks (4 CPUs, EFI firmware) passed, 1
+        # case skipped.
+        self.assertEqual(self.counts(), ['4', '0', '1'])
+        self.assertIn('kunit x86_64/refcount: 4 passed, 0 failed, 1 skipped',
                       r.stdout)
         for f in ('kunit.cmd', 'console.log', 'kunit.json'):
             self.assertTrue(os.path.exists(os.path.join(self.run_dir, f)), f)
@@ -957,13 +958,13 @@ class KunitRunTest(Fixture):
     def test_failing_case_fails_the_run(self):
         r = self.kunit('fail')
         self.assertEqual(r.returncode, 1)
-        self.assertEqual(self.counts(), ['2', '1', '1'])
+        self.assertEqual(self.counts(), ['3', '1', '1'])
         self.assertIn('FAIL lazy_tlb.b', r.stderr)
 
     def test_fewer_cpus_fails_the_run(self):
         r = self.kunit('onecpu')
         self.assertEqual(r.returncode, 1)
-        self.assertEqual(self.counts(), ['2', '1', '1'])
+        self.assertEqual(self.counts(), ['3', '1', '1'])
         self.assertIn('console lacks "smp: Brought up 1 node, 4 CPUs"', r.stderr)
 
     def test_scheme_the_arch_cannot_enable_is_skipped(self):
