@@ -28,11 +28,9 @@ PATCHES=$LAZYMM_TOP/patches
 # applies_as_is KDIR LOG: does every patch apply, in order, to KDIR's files
 # (a scratch copy of them, with git apply: no fuzz)?  LOG: why not.
 applies_as_is() {
-	local kdir=$1 log=$2 scratch p f have=() rc=0
+	local kdir=$1 log=$2 scratch p have rc=0
 	scratch=$(mktemp -d)
-	while read -r f; do
-		[ ! -e "$kdir/$f" ] || have+=("$f")
-	done < <(series_files)
+	mapfile -t have < <(series_files_in "$kdir")
 	tar -C "$kdir" -cf - --files-from=/dev/null "${have[@]}" | tar -C "$scratch" -xf -
 	git -C "$scratch" init -q
 	for p in $(series_patches); do

@@ -57,10 +57,8 @@ base_files() {
 
 # kdir_files: the same files as KDIR has them, as tar.
 kdir_files() {
-	local f have=()
-	for f in "${files[@]}"; do
-		[ ! -e "$kdir/$f" ] || have+=("$f")
-	done
+	local have
+	mapfile -t have < <(series_files_in "$kdir")
 	tar -C "$kdir" -cf - --files-from=/dev/null "${have[@]}"
 }
 
@@ -93,9 +91,7 @@ check_base() {
 
 # base_version: the base import's kernel version, for messages.
 base_version() {
-	git -C "$repo" show refs/lazymm/pristine:Makefile | awk -F' *= *' '
-		$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
-		$1 == "SUBLEVEL" { s = $2 } END { printf "%s.%s.%s\n", v, p, s }'
+	git -C "$repo" show refs/lazymm/pristine:Makefile | makefile_version
 }
 
 # pick I: cherry-pick commit I of the series onto the carried branch; a

@@ -130,13 +130,27 @@ fragment_missing_symbols() {
 	done
 }
 
-# kernel_version KDIR: "VERSION.PATCHLEVEL.SUBLEVEL" from KDIR/Makefile.
-kernel_version() {
+# makefile_version: "VERSION.PATCHLEVEL.SUBLEVEL" of the top Makefile on
+# stdin (nothing if it has none).
+makefile_version() {
 	awk -F' *= *' '
 		$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
 		$1 == "SUBLEVEL" { s = $2 }
-		END { if (v != "") printf "%s.%s.%s\n", v, p, s }' "$1/Makefile" 2>/dev/null ||
-		true
+		END { if (v != "") printf "%s.%s.%s\n", v, p, s }'
+}
+
+# kernel_version KDIR: "VERSION.PATCHLEVEL.SUBLEVEL" from KDIR/Makefile.
+kernel_version() {
+	[ -f "$1/Makefile" ] || return 0
+	makefile_version <"$1/Makefile" 2>/dev/null || true
+}
+
+# series_files_in KDIR: the files the series touches that KDIR has.
+series_files_in() {
+	local f
+	while read -r f; do
+		[ ! -e "$1/$f" ] || echo "$f"
+	done < <(series_files)
 }
 
 # resolve_kdir DIR: print DIR as an absolute path, or die unless it is a
