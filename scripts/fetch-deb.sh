@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Fetch a Debian package of any architecture and unpack it into the cache,
 # once, without installing it: the guest's busybox-static, another arch's
-# linux-config-6.1.
+# linux-config-6.1, an older linux-source-6.1.
 #
-# Usage: scripts/fetch-deb.sh DEB_ARCH PACKAGE
+# Usage: scripts/fetch-deb.sh DEB_ARCH PACKAGE[=VERSION]
 #   DEB_ARCH  Debian architecture: amd64, arm64, ppc64el
-#   PACKAGE   the package's name
+#   PACKAGE   the package's name; =VERSION a version other than the newest
 # Prints the directory its files were unpacked to
 # (~/.cache/lazymm/deb/DEB_ARCH/PACKAGE).  apt runs with a private state
 # under ~/.cache/lazymm/apt, so the host's package lists and architectures
@@ -18,22 +18,23 @@ usage() {
 	sed -n 's/^# \{0,1\}//; 3,13p' "$0"
 }
 
-# fetch DEB_ARCH PACKAGE DIR: download and unpack PACKAGE into DIR.
+# fetch DEB_ARCH PACKAGE[=VERSION] DIR: download and unpack it into DIR.
 fetch() {
-	local deb_arch=$1 pkg=$2 dir=$3 apt opts deb tmp
+	local deb_arch=$1 pkg=${2%%=*} dir=$3 apt opts deb tmp spec
+	spec=$pkg:$deb_arch${2#"$pkg"}
 	apt=$LAZYMM_CACHE/apt/$deb_arch
 	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$(dirname "$dir")"
 	opts=(-q -oAPT::Architecture="$deb_arch" -oAPT::Architectures="$deb_arch"
 		-oDir::State::Lists="$apt/lists" -oDir::Cache="$apt/cache"
 		-oAPT::Sandbox::User=root)
-	note "fetching Debian's $pkg for $deb_arch into $dir"
+	note "fetching Debian's $2 for $deb_arch into $dir"
 	# One index failing (a mirror mid-sync) need not stop us: the download
 	# below says whether the package was found after all.
 	run apt-get "${opts[@]}" update >&2 ||
 		note "apt-get update for $deb_arch reported errors; trying the download anyway"
 	rm -f "$apt/${pkg}"_*.deb
-	(cd "$apt" && run apt-get "${opts[@]}" download "$pkg:$deb_arch" >&2) ||
-		die "apt-get download $pkg:$deb_arch failed; check the network and /etc/apt/sources.list (see apt's message above), then run again"
+	(cd "$apt" && run apt-get "${opts[@]}" download "$spec" >&2) ||
+		die "apt-get download $spec failed: a version Debian does not offer (apt-cache madison $pkg lists them), or the network or /etc/apt/sources.list (see apt's message above)"
 	deb=$(ls "$apt/${pkg}"_*.deb)
 	tmp=$(mktemp -d "$dir.partial.XXXXXX")
 	dpkg-deb -x "$deb" "$tmp"

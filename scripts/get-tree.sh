@@ -21,26 +21,12 @@ usage() {
 	sed -n 's/^# \{0,1\}//; 3,14p' "$0"
 }
 
-# fetch_version V: the tarball of linux-source-6.1=V, from its .deb (kept in
-# the cache; apt's own state and the installed package are left alone).
+# fetch_version V: the tarball of linux-source-6.1=V, from its .deb
+# (unpacked into the cache; the installed package is left alone).
 fetch_version() {
-	local v=$1 dir=$LAZYMM_CACHE/deb-src tarball deb tmp
-	tarball=$dir/linux-source-6.1_$v.tar.xz
-	if [ ! -f "$tarball" ]; then
-		mkdir -p "$dir"
-		tmp=$(mktemp -d "$dir/partial.XXXXXX")
-		note "downloading linux-source-6.1=$v (about 140 MB)"
-		(cd "$tmp" && apt-get -q -oAPT::Sandbox::User=root download "linux-source-6.1=$v" >&2) || {
-			rm -rf "$tmp"
-			die "Debian offers no linux-source-6.1=$v here; apt-cache madison linux-source-6.1 lists the versions it has (run apt-get update if it lists none)"
-		}
-		deb=$(ls "$tmp"/linux-source-6.1_*.deb)
-		dpkg-deb --fsys-tarfile "$deb" |
-			tar -xOf - ./usr/src/linux-source-6.1.tar.xz >"$tmp/linux.tar.xz"
-		mv "$tmp/linux.tar.xz" "$tarball"
-		rm -rf "$tmp"
-	fi
-	echo "$tarball"
+	local dir
+	dir=$("$LAZYMM_TOP/scripts/fetch-deb.sh" amd64 "linux-source-6.1=$1")
+	echo "$dir/usr/src/linux-source-6.1.tar.xz"
 }
 
 version=
