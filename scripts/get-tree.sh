@@ -25,7 +25,7 @@ usage() {
 # (unpacked into the cache; the installed package is left alone).
 fetch_version() {
 	local dir
-	dir=$("$LAZYMM_TOP/scripts/fetch-deb.sh" amd64 "linux-source-6.1=$1")
+	dir=$("$LAZYMM_TOP/scripts/fetch-deb.sh" amd64 "linux-source-6.1=$1") || exit 1
 	echo "$dir/usr/src/linux-source-6.1.tar.xz"
 }
 
