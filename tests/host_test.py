@@ -707,10 +707,16 @@ exec {real} "$@"
 
     def start_apply(self, kdir):
         env = dict(os.environ, **self.env, **self.slow_quilt_env())
+        # SIGINT as a terminal's Ctrl-C delivers it.  A run started in the
+        # background by a non-interactive shell (make test under a CI
+        # runner, nohup) inherits SIGINT ignored, which bash can then not
+        # trap: apply.sh would wait out the shim's sleep instead.
         proc = subprocess.Popen([os.path.join(self.top, 'scripts/apply.sh'), kdir],
                                 env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                 signal.SIG_DFL))
         for _ in range(200):
             if os.path.exists(os.path.join(self.tmp, 'stop')):
                 break
