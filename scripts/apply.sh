@@ -7,8 +7,9 @@
 # All or nothing: if any patch fails, or the run is interrupted, the tree is
 # left exactly as it was.  A 6.1.y the series does not apply to as it is
 # (another stable update moved its context) gets it carried by three-way
-# merge from the base it is maintained on (scripts/carry.sh).  Running it again on a tree that has this series is
-# a no-op; on a tree with an older version of it, the old one is replaced.
+# merge from the base it is maintained on (scripts/carry.sh).  Running it
+# again on a tree that has this series is a no-op; on a tree with an older
+# version of it, the old one is replaced.
 # A git tree gets the commits on a branch of lazymm's own, lazymm
 # (LAZYMM_BRANCH=NAME another, LAZYMM_BRANCH=. the current one); once you
 # edit them there (commits on refs/lazymm/base), the tree is tested as it is.
@@ -18,7 +19,7 @@ set -euo pipefail
 . "$(dirname "$0")/tree-state.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,15p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
 }
 
 # PATCHES: the directory the series is applied from: patches/, or the
@@ -59,7 +60,7 @@ choose_patches() {
 	f=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p; s/^error: \([^:]*\): does not exist.*/\1/p' "$log" |
 		awk '!seen[$0]++' | paste -sd' ')
 	rm -f "$log"
-	[ -f "${LAZYMM_TARBALL:-/usr/src/linux-source-6.1.tar.xz}" ] ||
+	[ -f "$LAZYMM_TARBALL" ] ||
 		die "patch $p does not apply to KDIR=$kdir as it is (file ${f:-?}), and carrying it by three-way merge needs the base the series is maintained on; install it (sudo apt-get install linux-source-6.1) and run again; tree left as it was"
 	note "patch $p does not apply to KDIR=$kdir (Linux $(kernel_version "$kdir")) as it is (${f:-?}); carrying the series onto it by three-way merge"
 	carried=$(mktemp -d)

@@ -12,7 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TARBALL=${LAZYMM_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+TARBALL=$LAZYMM_TARBALL
 BASE_REPO=$LAZYMM_CACHE/base/linux
 
 usage() {

@@ -15,7 +15,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TARBALL=${LAZYMM_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+TARBALL=$LAZYMM_TARBALL
 
 usage() {
 	sed -n 's/^# \{0,1\}//; 3,14p' "$0"

@@ -7,6 +7,8 @@ LAZYMM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Build dirs, ccache, the default tree and results live outside the clone.
 LAZYMM_CACHE=${LAZYMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lazymm}
 LAZYMM_DEFAULT_KDIR=$LAZYMM_CACHE/linux-6.1.y
+# Debian's linux-source-6.1 tarball: the default tree and the series' base.
+LAZYMM_TARBALL=${LAZYMM_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 LAZYMM_RESULTS=${LAZYMM_RESULTS:-$LAZYMM_TOP/results}
 
 # die msg...: print "lazymm: msg" on stderr and exit 1.  Messages are one
