@@ -2,13 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install (as root) or name (otherwise) the Debian packages a target needs.
 #
-# Usage: scripts/deps.sh [--check] [--list] [--host-tests | --series-tools]
+# Usage: scripts/deps.sh [--check] [--list]
+#                        [--host-tests | --series-tools | --lava | --lava-run]
 #                        [--no-tree] [--bench] [ARCH...]
 #   ARCH            build and boot kernels for these: x86_64, arm64, powerpc
 #                   (default: all of them)
 #   --host-tests    only what make check runs (tests/host_test.py: no kernel)
 #   --series-tools  only what make check-series adds: sparse, checkpatch's
 #                   SPDX check, the sparc64 and arm cross compilers, git send-email
+#   --lava          what make lava needs to write LAVA jobs and check them
+#                   against LAVA's job schema (lava-common, small)
+#   --lava-run      what make lava-check adds to run them: lava-dispatcher
+#                   (lava-run), about 280 packages
 #   --no-tree       leave out linux-source-6.1 (KDIR= is a tree of your own)
 #   --bench         add what make bench adds: gnuplot for its pictures
 #   --check         only report what is missing; never install
@@ -27,7 +32,7 @@ BASE_PACKAGES="gcc make python3"
 # make check: git and quilt apply the fixture series, xz-utils packs the
 # fixture tarballs, libc6-dev lets the host gcc compile qemu/stress.c and
 # qemu/bench.c.
-HOST_TEST_PACKAGES="git quilt patch xz-utils libc6-dev"
+HOST_TEST_PACKAGES="git quilt patch xz-utils libc6-dev python3-yaml lava-common"
 # The default tree: Debian's tarball, extracted into the cache.
 TREE_PACKAGES="linux-source-6.1 xz-utils"
 # Applying the series and building a kernel, on any arch (kunit/arch/*.conf
@@ -38,10 +43,12 @@ BENCH_PACKAGES="gnuplot-nox"
 # make check-series: sparse, python3-ply and python3-git for checkpatch's SPDX
 # check (scripts/spdxcheck.py imports both), the
 # build-only arches, and git send-email to prove the mails are sendable.
+LAVA_PACKAGES="python3-yaml lava-common"
+LAVA_RUN_PACKAGES="lava-dispatcher python3-jinja2"
 SERIES_TOOLS="sparse python3-ply python3-git gcc-sparc64-linux-gnu gcc-arm-linux-gnueabi git-email libmailtools-perl"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,21p' "$0"
 }
 
 # missing_packages PKG...: print those dpkg does not have installed.
@@ -78,6 +85,8 @@ main() {
 		--list) list=1 ;;
 		--host-tests) what=host-tests ;;
 		--series-tools) what=series-tools ;;
+		--lava) what=lava ;;
+		--lava-run) what=lava-run ;;
 		--no-tree) tree=0 ;;
 		--bench) bench=1 ;;
 		-*) die "unknown option $1; see $0 --help" ;;
@@ -88,6 +97,8 @@ main() {
 	case $what in
 	host-tests) pkgs=$HOST_TEST_PACKAGES ;;
 	series-tools) pkgs=$SERIES_TOOLS ;;
+	lava) pkgs=$LAVA_PACKAGES ;;
+	lava-run) pkgs="$LAVA_PACKAGES $LAVA_RUN_PACKAGES" ;;
 	kernel)
 		pkgs=$BUILD_PACKAGES
 		[ $tree = 0 ] || pkgs="$pkgs $TREE_PACKAGES"

@@ -92,6 +92,12 @@ load_arch() {
 	TARGET=$arch-$mmu
 }
 
+# matrix_lines: kunit/matrix ("ARCH MMU SCHEME", "-" for no MMU) without
+# comments and blank lines.
+matrix_lines() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAZYMM_TOP/kunit/matrix"
+}
+
 # known_schemes: the SCHEME values there is a kconfig fragment for.
 known_schemes() {
 	local f

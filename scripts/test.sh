@@ -90,11 +90,6 @@ run_config_check() {
 	row "config (Debian)" - - "$p" "$f" 0 - "$(elapsed "$t0")"
 }
 
-# matrix_lines: kunit/matrix without comments and blank lines.
-matrix_lines() {
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAZYMM_TOP/kunit/matrix"
-}
-
 # run_kunit_matrix: one scripts/kunit.sh per line of kunit/matrix, "[i/N]"
 # as it goes; each adds a row to the table.
 run_kunit_matrix() {

@@ -19,6 +19,10 @@
 #                    instead of the stress program
 #   --kasan          x86_64 only: the same kernel with KASAN, own build dir
 #   --timeout SEC    kill QEMU after SEC (default: duration + 600)
+#   --initramfs FILE boot this initramfs instead of building one (the one a
+#                    --prepare-only run left, as make lava stages it)
+#   --prepare-only   build the kernel and the initramfs and write qemu.cmd
+#                    (and qemu.argv, NUL-separated), then stop: no boot
 # The kernel is the KUnit kernel of ARCH/SCHEME (kunit/lazymm.kunitconfig
 # has what the boot needs), built through scripts/kunit.sh if needed.  The
 # run dir keeps qemu.cmd (re-runnable by hand), console.log, config,
@@ -33,11 +37,11 @@ set -euo pipefail
 cmdline=("$0" "$@")
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,31p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,33p' "$0"
 }
 
 arch=x86_64 mmu= scheme=refcount duration=60 kdir= build_dir= res= deps=1
-mode=stress kasan=0 timeout_s=
+mode=stress kasan=0 timeout_s= initramfs= prepare=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -52,6 +56,8 @@ while [ $# -gt 0 ]; do
 	--rcutorture) mode=rcutorture ;;
 	--kasan) kasan=1 ;;
 	--timeout) timeout_s=$(optarg "$@"); shift ;;
+	--initramfs) initramfs=$(optarg "$@"); shift ;;
+	--prepare-only) prepare=1 ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
 	shift
@@ -76,6 +82,8 @@ if [ $kasan = 1 ]; then
 	fi
 	variant=$scheme-kasan
 fi
+[ -z "$initramfs" ] || [ -f "$initramfs" ] ||
+	die "--initramfs $initramfs does not exist; give a file a --prepare-only run wrote"
 [ -z "$kdir" ] || kdir=$(resolve_kdir "$kdir")
 [ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" ${kdir:+--no-tree} "$arch"
 [ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
@@ -118,11 +126,15 @@ build_dir=$(cd "$build_dir" && pwd)
 cp "$build_dir/.config" "$res/config"
 
 # 2. The initramfs: BusyBox, the stress program, /init, rcutorture.ko.
-"$LAZYMM_TOP/scripts/initramfs.sh" --arch "$arch" --kdir "$kdir" \
-	--modules "$build_dir" --out "$res/initramfs.cpio.gz" 2>"$res/initramfs.log" || {
-	cat "$res/initramfs.log" >&2
-	exit 1
-}
+if [ -n "$initramfs" ]; then
+	cp "$initramfs" "$res/initramfs.cpio.gz"
+else
+	"$LAZYMM_TOP/scripts/initramfs.sh" --arch "$arch" --kdir "$kdir" \
+		--modules "$build_dir" --out "$res/initramfs.cpio.gz" 2>"$res/initramfs.log" || {
+		cat "$res/initramfs.log" >&2
+		exit 1
+	}
+fi
 
 # 3. The boot.  The KUnit suites built into this kernel already ran in the
 # KUnit boot: filter them all out here.  panic=-1: a panicking guest
@@ -142,6 +154,12 @@ mapfile -d '' -t qemu < <(python3 "$LAZYMM_TOP/qemu/qemu-cmd.py" -0 \
 [ ${#qemu[@]} -gt 0 ] || die "qemu/qemu-cmd.py gave no command for $TARGET"
 printf '%q ' "${qemu[@]}" >"$res/qemu.cmd"
 echo >>"$res/qemu.cmd"
+if [ $prepare = 1 ]; then
+	printf '%s\0' "${qemu[@]}" >"$res/qemu.argv"
+	echo "0 0 0" >"$res/counts"
+	echo "torture $TARGET/$suffix: prepared, not booted ($res)"
+	exit 0
+fi
 trap 'kill "${relay_pid:-}" 2>/dev/null; echo >&2; die "interrupted; the console so far is in $res/console.log"' INT TERM
 
 # relay_progress: while the guest runs, its progress lines as they come
