@@ -7,6 +7,7 @@ SCHEME ?= refcount
 MMU    ?=
 KDIR   ?=
 O      ?=
+OUT    ?=
 
 # Our variables must not leak into the kernel's own make, which kunit.py
 # runs below us: MAKEFLAGS would carry O= and ARCH= into it.
@@ -44,7 +45,7 @@ BENCH_SECONDS ?= 10
 WHAT    ?= tlb,mmu
 
 .PHONY: help kunit test check deps tree apply unapply export clean bisect \
-	check-series cover-letter torture bench
+	check-series cover-letter torture bench lava lava-check
 
 help:
 	@echo 'Usage: make <target> [ARCH=x86_64|arm64|powerpc] [MMU=radix|hash]'
@@ -76,6 +77,12 @@ help:
 	@echo '  bench    [ARCH=.. CPUS=4 REPEATS=5 BENCH_SECONDS=10 WHAT=tlb,mmu]: boot'
 	@echo '           refcount vs shootdown kernels (and lazy_mmu batching on vs off),'
 	@echo '           same workloads, REPEATS boots each; a table of ratios and counts'
+	@echo '  lava     [ARCH= MMU= SCHEME= TEST=kunit|torture DURATION=60 OUT=dir'
+	@echo '           LAVA_ARTIFACTS_URL=url]: LAVA job definitions for the matrix'
+	@echo '           (kunit/matrix), with the artefacts they boot and SHA256SUMS'
+	@echo '  lava-check  the same, then each job through lava-run (installs'
+	@echo '           lava-dispatcher) next to make kunit/torture on the same'
+	@echo '           artefacts: a table of both verdicts, case by case'
 
 kunit:
 	@$(SCRIPT)/kunit.sh $(KUNIT_OPTS)
@@ -110,6 +117,17 @@ torture:
 check-series:
 	@$(SCRIPT)/check-series.sh $(if $(filter command line,$(origin ARCH)),--arch $(ARCH)) \
 		$(if $(BUDGET),--budget $(BUDGET)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
+# lava, lava-check: the whole matrix unless ARCH=, MMU=, SCHEME= are given.
+LAVA_OPTS = $(foreach v,ARCH MMU SCHEME TEST DURATION,$(if $(filter command \
+	line,$(origin $(v))),--$(shell echo $(v) | tr A-Z a-z) "$($(v))")) \
+	$(if $(KDIR),--kdir "$(KDIR)") $(if $(OUT),--out "$(OUT)")
+
+lava:
+	@$(SCRIPT)/lava.sh $(LAVA_OPTS)
+
+lava-check:
+	@$(SCRIPT)/lava-check.sh $(LAVA_OPTS)
 
 cover-letter:
 	@$(SCRIPT)/cover-letter.sh

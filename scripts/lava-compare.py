@@ -60,7 +60,12 @@ def case_id(text):
 
 
 def kunit_cases(run):
-    with open(os.path.join(run, 'kunit.json')) as f:
+    return kunit_cases_of(os.path.join(run, 'kunit.json'))
+
+
+def kunit_cases_of(path):
+    """[(LAVA case name, pass/fail/skip)] of a kunit.py --json file."""
+    with open(path) as f:
         top = json.load(f)
 
     def walk(group):
