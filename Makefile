@@ -77,8 +77,8 @@ help:
 	@echo '  bench    [ARCH=.. CPUS=4 REPEATS=5 BENCH_SECONDS=10 WHAT=tlb,mmu]: boot'
 	@echo '           refcount vs shootdown kernels (and lazy_mmu batching on vs off),'
 	@echo '           same workloads, REPEATS boots each; a table of ratios and counts'
-	@echo '  lava     [ARCH= MMU= SCHEME= TEST=kunit|torture DURATION=60 OUT=dir'
-	@echo '           LAVA_ARTIFACTS_URL=url]: LAVA job definitions for the matrix'
+	@echo '  lava     [ARCH= MMU= SCHEME= TEST=kunit|torture DURATION=60 RCUTORTURE=1'
+	@echo '           OUT=dir LAVA_ARTIFACTS_URL=url]: LAVA job definitions for the matrix'
 	@echo '           (kunit/matrix), with the artefacts they boot and SHA256SUMS'
 	@echo '  lava-check  the same, then each job through lava-run (installs'
 	@echo '           lava-dispatcher) next to make kunit/torture on the same'
@@ -121,13 +121,14 @@ check-series:
 # lava, lava-check: the whole matrix unless ARCH=, MMU=, SCHEME= are given.
 LAVA_OPTS = $(foreach v,ARCH MMU SCHEME TEST DURATION,$(if $(filter command \
 	line,$(origin $(v))),--$(shell echo $(v) | tr A-Z a-z) "$($(v))")) \
-	$(if $(KDIR),--kdir "$(KDIR)") $(if $(OUT),--out "$(OUT)")
+	$(if $(KDIR),--kdir "$(KDIR)") $(if $(OUT),--out "$(OUT)") \
+	$(if $(call yes,$(RCUTORTURE)),--rcutorture)
 
 lava:
-	@$(SCRIPT)/lava.sh $(LAVA_OPTS)
+	@$(call onoff,RCUTORTURE); $(SCRIPT)/lava.sh $(LAVA_OPTS)
 
 lava-check:
-	@$(SCRIPT)/lava-check.sh $(LAVA_OPTS)
+	@$(call onoff,RCUTORTURE); $(SCRIPT)/lava-check.sh $(LAVA_OPTS)
 
 cover-letter:
 	@$(SCRIPT)/cover-letter.sh

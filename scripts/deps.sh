@@ -13,7 +13,7 @@
 #   --lava          what make lava needs to write LAVA jobs and check them
 #                   against LAVA's job schema (lava-common, small)
 #   --lava-run      what make lava-check adds to run them: lava-dispatcher
-#                   (lava-run), about 280 packages
+#                   (lava-run): about 140 packages, 210 MB, systemd among them
 #   --no-tree       leave out linux-source-6.1 (KDIR= is a tree of your own)
 #   --bench         add what make bench adds: gnuplot for its pictures
 #   --check         only report what is missing; never install

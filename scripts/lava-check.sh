@@ -7,8 +7,8 @@
 # compare, case by case (scripts/lava-compare.py).
 #
 # Usage: scripts/lava-check.sh [options]
-#   --arch ARCH, --mmu MMU, --scheme SCHEME, --test TEST, --duration SEC
-#                    which cells, as for scripts/lava.sh (default: all)
+#   --arch ARCH, --mmu MMU, --scheme SCHEME, --test TEST, --duration SEC,
+#   --rcutorture     which cells, as for scripts/lava.sh (default: all)
 #   --out DIR        results (default: results/lava-check-DATE/)
 #   --kdir DIR       the tree to build from (default: Debian's)
 #   --no-deps        do not check for (or install) Debian packages
@@ -31,6 +31,7 @@ while [ $# -gt 0 ]; do
 	-h|--help) usage; exit 0 ;;
 	--arch | --mmu | --scheme | --test | --duration)
 		pass+=("$1" "$(optarg "$@")"); shift ;;
+	--rcutorture) pass+=("$1") ;;
 	--out) out=$(optarg "$@"); shift ;;
 	--kdir) kdir=$(optarg "$@"); shift ;;
 	--no-deps) deps=0 ;;
@@ -42,7 +43,12 @@ done
 out=${out:-$LAZYMM_RESULTS/lava-check-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" --lava-run
+deps_opt=()
+if [ $deps = 1 ]; then
+	"$LAZYMM_TOP/scripts/deps.sh" --lava-run
+else
+	deps_opt=(--no-deps)
+fi
 command -v lava-run >/dev/null ||
 	die "lava-run is missing; install it with: scripts/deps.sh --lava-run"
 [ -z "$kdir" ] || kdir=$(resolve_kdir "$kdir")
@@ -54,10 +60,14 @@ templates=$("$LAZYMM_TOP/scripts/fetch-deb.sh" amd64 lava-server)/usr/share/lava
 	die "lava-server's package has no device-types/qemu.jinja2 under $templates"
 
 # 1. The jobs, and LAVA's schema on each.
-"$LAZYMM_TOP/scripts/lava.sh" --no-deps --kdir "$kdir" --out "$out" "${pass[@]}"
+"$LAZYMM_TOP/scripts/lava.sh" "${deps_opt[@]}" --kdir "$kdir" --out "$out" "${pass[@]}"
 mapfile -t jobs <"$out/jobs"
-python3 "$LAZYMM_TOP/scripts/lava-validate.py" $(printf "$out/%s.yaml " "${jobs[@]}") |
-	sed "s@$out/@@" | tee "$out/schema.txt"
+[ ${#jobs[@]} -gt 0 ] || die "make lava wrote no job (every cell skipped); see above"
+files=()
+for job in "${jobs[@]}"; do
+	files+=("$out/$job.yaml")
+done
+python3 "$LAZYMM_TOP/scripts/lava-validate.py" "${files[@]}" | tee "$out/schema.txt"
 
 # meta JOB KEY: a metadata value of the job.
 meta() {
@@ -67,13 +77,13 @@ print(yaml.safe_load(open(sys.argv[1]))['metadata'].get(sys.argv[2], ''))
 EOF
 }
 
-# run_lava JOB: lava-run the job on its rendered device; LAVA's verdict.
+# run_lava JOB ID: lava-run the job on its rendered device.
 run_lava() {
 	local job=$1 dir=$out/$1-lava rc=0
 	mkdir -p "$dir"
 	python3 "$LAZYMM_TOP/scripts/lava-device.py" --templates "$templates" \
 		"$out/$job.yaml" >"$dir/device.yaml"
-	lava-run --job-id "$i" --output-dir "$dir/work" --device "$dir/device.yaml" \
+	lava-run --job-id "$2" --output-dir "$dir/work" --device "$dir/device.yaml" \
 		"$out/$job.yaml" 2>"$dir/lava.log" >&2 || rc=$?
 	cp "$dir/work/result.yaml" "$dir/result.yaml" 2>/dev/null || true
 	rm -rf "$dir/work"
@@ -116,7 +126,10 @@ import collections, sys, yaml
 n = collections.Counter()
 for line in open(sys.argv[1], errors='replace'):
     if '"lvl": "results"' in line:
-        m = yaml.safe_load(line.lstrip('- '))['msg']
+        try:
+            m = yaml.safe_load(line.lstrip('- '))['msg']
+        except (yaml.YAMLError, KeyError, TypeError):
+            continue
         if m.get('definition') != 'lava':
             n[m.get('result')] += 1
 print(f"{n['pass']} pass, {n['fail']} fail, {n['skip']} skip; job {sys.argv[2]}")
@@ -125,11 +138,12 @@ EOF
 
 # make_verdict JOB: make's counts, or the torture judge's verdict.
 make_verdict() {
+	local p f s
 	if [ "$(meta "$1" lazymm.test)" = kunit ]; then
-		read -r p f s <"$out/$1-make/counts"
+		read -r p f s <"$out/$1-make/counts" 2>/dev/null || { echo "no result"; return; }
 		echo "$p pass, $f fail, $s skip"
 	else
-		head -n 1 "$out/$1-make/judge.txt"
+		head -n 1 "$out/$1-make/judge.txt" 2>/dev/null || echo "no verdict"
 	fi
 }
 
@@ -140,7 +154,7 @@ for job in "${jobs[@]}"; do
 	note "[$i/$n] $job: lava-run"
 	t0=$(date +%s)
 	lrc=0
-	run_lava "$job" || lrc=$?
+	run_lava "$job" "$i" || lrc=$?
 	t1=$(date +%s)
 	note "[$i/$n] $job: make $(meta "$job" lazymm.test), same artefacts"
 	run_make "$job"
@@ -160,7 +174,8 @@ for job in "${jobs[@]}"; do
 	fi
 	sed 's/^/  /' "$out/$job-compare.txt" >&2
 	lava_job=$(sed -n 's/^result: //p' "$out/$job-lava/result.yaml" 2>/dev/null || echo none)
-	counts=$(grep '^lava-compare: ' "$out/$job-compare.txt" | sed 's/lava-compare: //')
+	counts=$(sed -n 's/^lava-compare: //p' "$out/$job-compare.txt")
+	counts=${counts:-"not compared (see $job-compare.txt)"}
 	printf '| %s | %s | %s | %s | %ss | %ss |\n' "$job" "$(lava_verdict "$job" "$lava_job")" \
 		"$(make_verdict "$job")" "$counts" $((t1 - t0)) $((t2 - t1)) >>"$out/table.md"
 	[ $lrc = 0 ] && [ $crc = 0 ] || bad=$((bad + 1))

@@ -12,9 +12,11 @@ or scripts/torture.sh results dir of the same artefacts.
            case of that name in "kunit", each line of the target's expect
            file (kunit/qemu/TARGET.expect: make kunit's console checks)
            against "boot".
-  torture  the judge's verdict (judge.txt) against LAVA's: passed when
-           every fixupdict "pass" case of the job was seen, no case failed
-           and the monitor reached its end string.
+  torture  rule by rule: each rule of scripts/torture-judge.py that the
+           judge finds in make's console against the LAVA failed cases of
+           that rule's marks; the lines a passing run must show (LAVA:
+           the expect cases, and every monitor reaching its end string);
+           then the verdict.
 Prints a table, one row a case ("case  make  lava  same?"), then
 "lava-compare: N same, N different".  Exit: 0 all the same, 1 not, 2 the
 inputs cannot be read.
@@ -85,7 +87,19 @@ def console_checks(run, expect):
     return [(case_id(l), 'pass' if l in console else 'fail') for l in lines]
 
 
-def compare_kunit(lava, run, expect):
+def load_script(name):
+    """scripts/NAME (a script, not a module) as a module."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    spec = importlib.util.spec_from_file_location(name.replace('-', '_')[:-3], path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def compare_kunit(lava, monitor, run, expect):
+    """Rows: each case and console check, then the counts and whether
+    LAVA's monitor reached its end (kunit's reboot)."""
     got = {}
     for d, c, r in lava:
         got.setdefault((d, c), r)
@@ -96,31 +110,63 @@ def compare_kunit(lava, run, expect):
         rows.append((f'boot: {name}', want, got.pop(('boot', name), 'missing')))
     for (d, c), r in sorted(got.items()):
         rows.append((f'{d}: {c}', 'missing', r))
+    with open(os.path.join(run, 'counts')) as f:
+        make_counts = ' '.join(f.read().split())
+    n = {r: sum(1 for _, _, x in lava if x == r) for r in ('pass', 'fail', 'skip')}
+    rows.append(('counts (passed failed skipped)', make_counts,
+                 f'{n["pass"]} {n["fail"]} {n["skip"]}'))
+    rows.append(('ran to the end', 'pass', monitor or 'missing'))
     return rows
 
 
+def torture_rules(lava, jobs):
+    """The judge's rule of each LAVA failed case, through BAD_MARKS."""
+    by_case = {case_id(t): rule for rule, marks in jobs.BAD_MARKS.items()
+               for t, _, _ in marks}
+    out = set()
+    for _, c, r in lava:
+        if r == 'fail':
+            out.add(by_case.get(c, 'workload-exit' if 'exit' in c else c))
+    return out
+
+
 def compare_torture(lava, monitor, run, job_path):
+    """Rows: each rule of the judge that either side reports, the lines a
+    passing run must show, and the verdict."""
+    jobs, judge = load_script('lava-jobs.py'), load_script('torture-judge.py')
     with open(job_path) as f:
         job = yaml.safe_load(f)
-    mon = next(a['test'] for a in job['actions'] if 'test' in a)['monitors'][0]
-    wanted = {case_id(t) for t, r in mon['fixupdict'].items() if r == 'pass'}
-    seen = {c for d, c, r in lava if r == 'pass'}
-    failed = sorted({c for d, c, r in lava if r == 'fail'})
-    missing = sorted(wanted - seen)
-    verdict = 'passed' if not failed and not missing and monitor == 'pass' else 'FAILED'
-    judge = open(os.path.join(run, 'judge.txt')).readline().strip()
-    make = 'passed' if judge == 'judge: passed' else 'FAILED'
-    why = []
-    if failed:
-        why.append('failed: ' + ','.join(failed))
-    if missing:
-        why.append('missing: ' + ','.join(missing))
+    expect = [e for e in job['metadata'].get('lazymm.expect', '').split('|') if e]
+    mode = job['metadata'].get('lazymm.mode', 'stress')
+    with open(os.path.join(run, 'console.log'), errors='replace') as f:
+        console = f.readlines()
+    bad, missing = judge.judge(console, mode, expect)
+    make_rules = {name for _, name, _ in bad}
+    if any('exited' in m for m in missing):
+        make_rules.add('workload-exit')
+    lava_rules = torture_rules(lava, jobs)
+    rows = [(f'rule {r}', 'fail' if r in make_rules else '-',
+             'fail' if r in lava_rules else '-')
+            for r in sorted(make_rules | lava_rules)]
+    seen = {c for _, c, r in lava if r == 'pass'}
+    lava_missing = [e for e in expect if case_id(e) not in seen]
     if monitor != 'pass':
-        why.append(f'monitor: {monitor}')
-    return [('torture verdict' + (f' ({"; ".join(why)})' if why else ''), make, verdict)]
+        lava_missing.append('an end string (lava-test-monitor failed)')
+    rows.append(('required lines', 'missing' if missing else 'seen',
+                 'missing' if lava_missing else 'seen'))
+    make = 'passed' if not bad and not missing else 'FAILED'
+    with open(os.path.join(run, 'judge.txt')) as f:
+        if not f.readline().startswith(f'judge: {make}'):
+            make = 'judge.txt disagrees'
+    verdict = 'passed' if not lava_rules and not lava_missing else 'FAILED'
+    rows.append(('torture verdict', make, verdict))
+    return rows
 
 
 def main(argv):
+    if '-h' in argv or '--help' in argv:
+        print(__doc__.strip())
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--lava', required=True)
     which = ap.add_mutually_exclusive_group(required=True)
@@ -134,7 +180,7 @@ def main(argv):
         if args.kunit:
             if not args.expect:
                 ap.error('--kunit needs --expect')
-            rows = compare_kunit(lava, args.kunit, args.expect)
+            rows = compare_kunit(lava, monitor, args.kunit, args.expect)
         else:
             if not args.job:
                 ap.error('--torture needs --job')

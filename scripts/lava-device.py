@@ -42,6 +42,9 @@ def render(templates, context):
 
 
 def main(argv):
+    if '-h' in argv or '--help' in argv:
+        print(__doc__.strip())
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--templates', required=True)
     ap.add_argument('job')

@@ -21,12 +21,17 @@ console with LAVA's monitors test action:
            case that passes when seen before KUnit starts; "kunit": each
            KTAP case line (ok / not ok / # SKIP) is a case of that name,
            ended by the reboot kunit_shutdown asks for.
-  torture  one monitor from the boot to "lazymm-torture: end": the start
-           marker, the --expect lines and the workload's clean exit pass;
-           every report scripts/torture-judge.py counts as bad fails (a
-           case per report kind), and so does a non-zero workload exit.
-A farm that misses an expected case, or never sees the end string (the
-monitor then times out), has failed the run, as make torture's judge does.
+  torture  four monitors, each ending on a line a passing run prints, in
+           order: the start marker, the workload's clean exit, the end
+           marker, the kernel's reboot.  Throughout, every report
+           scripts/torture-judge.py counts as bad is a failed case (named
+           after the report), and so is a non-zero workload exit; the
+           --expect lines are passed cases.
+A run passed when LAVA's lava-test-monitor result passed (every end string
+came; a line that never comes times the monitor out), no case failed, and
+every --expect line was a passed case (the job's metadata lazymm.expect
+lists them: LAVA has no "missing" result).  That is make torture's verdict
+(scripts/lava-compare.py checks it), and for KUnit make kunit's counts.
 Exit: 0 written, 2 a usage error.
 """
 import argparse
@@ -109,15 +114,19 @@ KUNIT_START = r'\n1\.\.\d+'		# the top-level KTAP plan
 KUNIT_END = 'reboot: Restarting system'	# kunit.py's kunit_shutdown=reboot
 
 
+def literal(text):
+    """A regex for text (re.escape() escapes spaces too; LAVA's logs are
+    easier to read without)."""
+    return re.escape(text).replace('\\ ', ' ')
+
+
 def marks_monitor(name, start, end, marks):
     """A monitor whose cases are fixed strings: [(text, before, after, result)].
 
     Case and result are the same text, so the case is named after what was
     seen (LAVA lowercases it and turns non-word runs into "_").
     """
-    # re.escape() escapes spaces too; LAVA's logs are easier to read without.
-    alts = [before + re.escape(text).replace('\\ ', ' ') + after
-            for text, before, after, _ in marks]
+    alts = [before + literal(text) + after for text, before, after, _ in marks]
     return {
         'name': name,
         'start': start,
@@ -144,28 +153,54 @@ def read_expect(path):
         return [l.rstrip('\n') for l in f if l.strip() and not l.startswith('#')]
 
 
+def harmless_marks(judge):
+    """torture-judge.py's HARMLESS lines, as passing cases of their own.
+
+    Matched as a whole, a harmless line is consumed before the BAD mark
+    inside it (its "WARNING:") could be; a lookbehind would not do, since
+    pexpect may have dropped the start of the line from its window.
+    """
+    out = []
+    for pattern, _ in judge.HARMLESS:
+        if re.sub(r'[\w :,/-]', '', pattern):
+            sys.exit(f'lazymm: HARMLESS pattern {pattern!r} is not fixed '
+                     'text; LAVA needs fixed text (scripts/lava-jobs.py)')
+        out.append((pattern, '', '', 'pass'))
+    return out
+
+
+# The monitors of a torture job end, in turn, on each line a passing run
+# prints in this order: a line that never comes leaves its monitor to time
+# out (or to see QEMU exit), and LAVA's lava-test-monitor result fails.
+# The last one ends on the reboot that follows lazymm-torture: end, so
+# reports printed after the end marker are judged too.
+REBOOT = r'reboot: (?:Restarting system|Power down)'
+
+
 def monitors(test, expect, mode, judge):
+    expect_marks = [(e, '', '', 'pass') for e in expect]
     if test == 'kunit':
-        boot = marks_monitor('boot', KERNEL_START, 'KTAP version 1',
-                             [(e, '', '', 'pass') for e in expect])
+        boot = marks_monitor('boot', KERNEL_START, 'KTAP version 1', expect_marks)
         kunit = {'name': 'kunit', 'start': KUNIT_START, 'end': KUNIT_END,
                  'pattern': KTAP_CASE, 'fixupdict': KTAP_FIXUP}
         return [boot, kunit]
-    ok = judge.WORKLOAD_OK[mode]
-    marks = [(judge.START, '', '', 'pass')]
-    marks += [(e, '', '', 'pass') for e in expect]
-    marks.append((ok, '', '', 'pass'))
-    marks.append((WORKLOAD_EXIT[mode], '', r'(?!0\b)', 'fail'))
-    marks += bad_marks(judge)
-    return [marks_monitor('torture', KERNEL_START, judge.END, marks)]
+    bad = harmless_marks(judge) + bad_marks(judge)
+    exit_bad = (WORKLOAD_EXIT[mode], '', r'(?!0\b)', 'fail')
+    ends = [('boot', KERNEL_START, literal(judge.START), expect_marks + bad),
+            ('workload', '', literal(judge.WORKLOAD_OK[mode]), [exit_bad] + bad),
+            ('end', '', literal(judge.END), [exit_bad] + bad),
+            ('reboot', '', REBOOT, bad)]
+    return [marks_monitor(f'torture-{name}', start, end, marks)
+            for name, start, end, marks in ends]
 
 
 # Where the device template (lava-server's qemu.jinja2) puts -machine and
 # -cpu itself, from the job context; elsewhere they go to extra_options.
 TEMPLATE_TAKES = {'aarch64': ('-machine', '-cpu'), 'ppc64': ('-machine',)}
-# Dropped: LAVA's template gives the console (-nographic on stdio, monitor
-# off); kunit.py's -nodefaults would leave that without a serial port.
-DROPPED = {'-nodefaults': 0, '-nographic': 0, '-serial': 1}
+# Dropped: LAVA's template has -nographic itself.  -nodefaults and -serial
+# stdio stay, so the guest has kunit.py's devices, plus the template's NIC
+# (-net nic,model=virtio -net user), which the kernels here do not drive.
+DROPPED = {'-nographic': 0}
 # Files the command names, by image label (LAVA's tmpfs deploy).
 FILES = {'-kernel': 'kernel', '-initrd': 'ramdisk', '-bios': 'bios'}
 
@@ -233,7 +268,12 @@ def stage(files, dest):
 
 def image_arg(label, append):
     if label == 'kernel':
-        return '-kernel {kernel} -append "%s"' % append.replace('"', r'\"')
+        # LAVA splits the command line as pexpect does: no escapes inside
+        # double quotes, so a kernel argument must not hold one.
+        if '"' in append:
+            sys.exit(f'lazymm: the kernel command line {append!r} holds a \'"\'; '
+                     'LAVA cannot pass that through -append')
+        return '-kernel {kernel} -append "%s"' % append
     return {'ramdisk': '-initrd {ramdisk}', 'bios': '-bios {bios}'}[label]
 
 
@@ -251,14 +291,27 @@ def job(args, qemu):
         minutes = 30
     else:
         minutes = (args.duration + 600) // 60 + 1
-    mons = monitors(args.test, read_expect(args.expect), args.mode, judge)
-    meta = dict(kv.split('=', 1) for kv in args.metadata)
+    expect = read_expect(args.expect)
+    mons = monitors(args.test, expect, args.mode, judge)
+    # What a farm's result reader needs to call a run passed, beside the
+    # cases: the lines that must have been seen (a case that never came is
+    # not a failed one in LAVA), and the workload.
+    meta = {'lazymm.expect': '|'.join(expect)}
+    if args.test == 'torture':
+        meta['lazymm.mode'] = args.mode
+    meta.update(kv.split('=', 1) for kv in args.metadata)
     return {
         'device_type': 'qemu',
         'job_name': f'lazymm {args.name}',
-        'timeouts': {'job': {'minutes': minutes + 5},
+        # The monitor waits for each match, and for each end string,
+        # with its connection timeout (lava_dispatcher's action.py and
+        # monitor.py): a torture workload prints nothing LAVA matches for
+        # its whole duration, so that timeout is the test's.  The job's
+        # covers deploy (5 min at most), boot and test.
+        'timeouts': {'job': {'minutes': minutes + 10},
                      'action': {'minutes': minutes},
-                     'connection': {'minutes': 2}},
+                     'connection': {'minutes': 2},
+                     'connections': {'lava-test-monitor': {'minutes': minutes}}},
         'priority': 'medium',
         'visibility': 'public',
         'metadata': meta,

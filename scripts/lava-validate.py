@@ -30,9 +30,12 @@ def load_validator():
 
 
 def main(argv):
-    if not argv or argv[0] in ('-h', '--help'):
+    if argv and argv[0] in ('-h', '--help'):
         print(__doc__.strip())
-        return 0 if argv else 2
+        return 0
+    if not argv:
+        print('usage: scripts/lava-validate.py JOB.yaml...; see --help', file=sys.stderr)
+        return 2
     try:
         yaml, validate = load_validator()
     except ImportError as e:

@@ -8,7 +8,10 @@
 #   --mmu MMU        only this MMU (powerpc: radix or hash)
 #   --scheme SCHEME  only this scheme
 #   --test TEST      kunit, torture or both (default: both; peer: not yet)
-#   --duration SEC   torture workload seconds (default 60)
+#   --duration SEC   torture workload seconds (default 60, as make test's
+#                    torture boots)
+#   --rcutorture     the torture jobs run rcutorture (as make torture
+#                    RCUTORTURE=1), not the stress program
 #   --out DIR        where jobs and artefacts go (default results/lava)
 #   --artifacts-url URL  where a farm fetches DIR's artefacts from (default:
 #                    file://DIR, for lava-run on this machine);
@@ -22,7 +25,7 @@
 # device type, the QEMU command make kunit / make torture runs, results by
 # LAVA's monitors).  DIR/jobs lists the cells.  Upload DIR/*/ to the URL and
 # submit the jobs with lavacli (README: "Running on a LAVA farm").
-# Exit: 0 every selected cell written, 1 a cell failed (named), 2 usage.
+# Exit: 0 every selected cell written, 1 a cell failed (named) or bad usage.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -30,20 +33,23 @@ usage() {
 	sed -n 's/^# \{0,1\}//; 3,25p' "$0"
 }
 
-arch= mmu= scheme= test=both duration=60 out= kdir= deps=1
+arch= mmu= scheme= test=both duration=60 out= kdir= deps=1 mode=stress
 url=${LAVA_ARTIFACTS_URL:-}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
-	--arch) arch=$(optarg "$@"); shift ;;
-	--mmu) mmu=$(optarg "$@"); shift ;;
-	--scheme) scheme=$(optarg "$@"); shift ;;
+	# Given empty (make lava ARCH=) is a mistake, not "all".
+	--arch) arch=$(optarg "$@"); shift; [ -n "$arch" ] || load_arch "" ;;
+	--mmu) mmu=$(optarg "$@"); shift
+		[ -n "$mmu" ] || die "$(empty --mmu MMU) is empty; drop it or use radix or hash" ;;
+	--scheme) scheme=$(optarg "$@"); shift; [ -n "$scheme" ] || scheme_fragment "" ;;
 	--test) test=$(optarg "$@"); shift ;;
 	--duration) duration=$(optarg "$@"); shift ;;
 	--out) out=$(optarg "$@"); shift ;;
 	--artifacts-url) url=$(optarg "$@"); shift ;;
 	--kdir) kdir=$(optarg "$@"); shift ;;
 	--no-deps) deps=0 ;;
+	--rcutorture) mode=rcutorture ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
 	shift
@@ -59,6 +65,7 @@ case $duration in
 '' | *[!0-9]* | 0) die "$(named --duration DURATION)$duration is not a positive number of seconds" ;;
 esac
 [ -z "$arch" ] || load_arch "$arch" "$mmu"
+[ -z "$mmu" ] || [ -n "$arch" ] || die "$(named --mmu MMU)$mmu needs $(named --arch ARCH)powerpc"
 [ -z "$scheme" ] || scheme_fragment "$scheme" >/dev/null
 
 # selected_cells: the matrix lines ARCH MMU SCHEME the options select.
@@ -104,9 +111,11 @@ qemu_argv_kunit() {
 qemu_argv_torture() {
 	local a=$1 m=$2 s=$3 file=$4 run
 	run=$(dirname "$file")/torture
+	local variant=()
+	[ $mode = stress ] || variant=(--rcutorture)
 	"$LAZYMM_TOP/scripts/torture.sh" --prepare-only --no-deps --arch "$a" \
 		${m:+--mmu "$m"} --scheme "$s" --kdir "$kdir" --duration "$duration" \
-		--run-dir "$run" >/dev/null || return
+		"${variant[@]}" --run-dir "$run" >/dev/null || return
 	cp "$run/qemu.argv" "$file"
 }
 
@@ -115,6 +124,8 @@ write_cell() {
 	local t=$1 a=$2 m=$3 s=$4 name work argv expect rc=0
 	load_arch "$a" "$m"
 	name=$t-$TARGET-$s
+	[ $t = kunit ] || [ $mode = stress ] || name=$name-$mode
+	rm -f "$out/$name.yaml"
 	expect=$LAZYMM_TOP/kunit/qemu/$TARGET.expect
 	work=$LAZYMM_CACHE/lava/$name
 	rm -rf "$work"
@@ -127,11 +138,11 @@ write_cell() {
 	mapfile -d '' -t q <"$argv"
 	python3 "$LAZYMM_TOP/scripts/lava-jobs.py" --test "$t" --name "$name" \
 		--stage "$out" ${url:+--artifacts-url "$url"} --expect "$expect" \
-		--duration "$duration" --metadata "lazymm.test=$t" \
+		--duration "$duration" --mode "$mode" --metadata "lazymm.test=$t" \
 		--metadata "lazymm.arch=$a" --metadata "lazymm.mmu=$m" \
 		--metadata "lazymm.scheme=$s" --metadata "lazymm.target=$TARGET" \
 		--metadata "lazymm.duration=$duration" \
-		--metadata "lazymm.series=$(series_id)" -- "${q[@]}" >/dev/null
+		--metadata "lazymm.series=$(series_id)" -- "${q[@]}" >/dev/null || return 1
 	echo "$name"
 }
 
@@ -154,4 +165,6 @@ for cell in "${cells[@]}"; do
 done
 mv "$out/jobs.tmp" "$out/jobs"
 note "$(wc -l <"$out/jobs") LAVA jobs in $out (listed in $out/jobs); artefacts in $out/<job>/"
+[ -n "$url" ] ||
+	note "the jobs fetch their files from file://$out (lava-run here); for a farm, upload $out/*/ and set LAVA_ARTIFACTS_URL"
 [ ${#failed[@]} = 0 ] || die "no job for: ${failed[*]}"

@@ -45,31 +45,40 @@ def matrix():
     return out
 
 
-def run_monitor(mon, console):
+def run_monitors(mons, console):
     """[(case, result)] as LAVA's TestMonitorAction finds them in console.
 
-    pexpect (what the dispatcher reads the console with) compiles each
-    pattern with re.DOTALL and, of the patterns [end, pattern], takes the
-    one whose match starts first (end on a tie), then goes on after it.
-    Returns (results, end_seen).
+    The monitors run in turn on one stream: each waits for its start, then
+    matches until its end.  pexpect (what the dispatcher reads the console
+    with) compiles each pattern with re.DOTALL and, of the patterns [end,
+    pattern], takes the one whose match starts first (end on a tie), then
+    goes on after it.  Returns (results, every end seen).
     """
-    start = re.compile(mon['start'], re.DOTALL).search(console)
-    if not start:
-        return [], False
-    end = re.compile(mon['end'], re.DOTALL)
-    pat = re.compile(mon['pattern'], re.DOTALL)
-    fix = mon.get('fixupdict', {})
-    pos, out = start.end(), []
-    while True:
-        e, p = end.search(console, pos), pat.search(console, pos)
-        if e and (not p or e.start() <= p.start()):
-            return out, True
-        if not p:
+    pos, out = 0, []
+    for mon in mons:
+        start = re.compile(mon['start'], re.DOTALL).search(console, pos)
+        if not start:
             return out, False
-        m = p.groupdict()
-        result = fix.get(m['result'], m['result'])
-        out.append((re.sub(r'\W+', '_', m['test_case_id'].strip().lower()), result))
-        pos = p.end()
+        end = re.compile(mon['end'], re.DOTALL)
+        pat = re.compile(mon['pattern'], re.DOTALL)
+        fix = mon.get('fixupdict', {})
+        pos = start.end()
+        while True:
+            e, p = end.search(console, pos), pat.search(console, pos)
+            if e and (not p or e.start() <= p.start()):
+                pos = e.end()
+                break
+            if not p:
+                return out, False
+            m = p.groupdict()
+            result = fix.get(m['result'], m['result'])
+            out.append((re.sub(r'\W+', '_', m['test_case_id'].strip().lower()), result))
+            pos = p.end()
+    return out, True
+
+
+def run_monitor(mon, console):
+    return run_monitors([mon], console)
 
 
 class LavaJobTest(unittest.TestCase):
@@ -180,19 +189,21 @@ class LavaJobTest(unittest.TestCase):
         for name, _ in judge.BAD:
             self.assertIn(name, self.jobs.BAD_MARKS, name)
 
+    EXPECT = ['smp: Brought up 1 node, 4 CPUs']
+
     def torture_verdict(self, console, mode='stress'):
-        mons = self.jobs.monitors('torture', ['smp: Brought up 1 node, 4 CPUs'], mode,
-                                  self.jobs.load_judge())
-        got, ended = run_monitor(mons[0], console)
-        wanted = {re.sub(r'\W+', '_', t.strip().lower())
-                  for t, r in mons[0]['fixupdict'].items() if r == 'pass'}
+        """LAVA's verdict as lava-jobs.py defines it: every monitor ended,
+        no failed case, every expect line a passed case."""
+        mons = self.jobs.monitors('torture', self.EXPECT, mode, self.jobs.load_judge())
+        got, ended = run_monitors(mons, console)
         seen = {c for c, r in got if r == 'pass'}
         failed = [c for c, r in got if r == 'fail']
+        wanted = {re.sub(r'\W+', '_', e.lower()) for e in self.EXPECT}
         return ended and not failed and wanted <= seen, failed
 
     def line_fails(self, line):
         """The LAVA fail cases of one console line."""
-        mon = self.jobs.monitors('torture', [], 'stress', self.jobs.load_judge())[0]
+        mon = self.jobs.monitors('torture', [], 'stress', self.jobs.load_judge())[-1]
         got, _ = run_monitor(dict(mon, start='^', end='$^'), line + '\n')
         return {c for c, r in got if r == 'fail'}
 
@@ -215,11 +226,37 @@ class LavaJobTest(unittest.TestCase):
                 marks = {re.sub(r'\W+', '_', t.strip().lower())
                          for t, _, _ in self.jobs.BAD_MARKS[rule]}
                 self.assertTrue(marks & self.line_fails(text), (rule, text))
-        # A workload that exits non-zero, and a guest that never ends.
-        exit1 = clean['stress'].replace('lazymm-stress: exit 0', 'lazymm-stress: exit 1')
-        self.assertEqual(self.torture_verdict(exit1)[0], False)
-        hung = clean['stress'][:clean['stress'].index('lazymm-torture: end')]
-        self.assertEqual(self.torture_verdict(hung)[0], False)
+        # A workload that exits non-zero, a guest that never ends, one
+        # without the start marker, and a report after the end marker
+        # (a deferred __mmdrop()'s, say): each fails.
+        stress = clean['stress']
+        broken = {
+            'exit 1': stress.replace('lazymm-stress: exit 0', 'lazymm-stress: exit 1'),
+            'hung': stress[:stress.index('lazymm-torture: end')],
+            'no start': stress.replace('lazymm-torture: start', 'lazymm-torture: begin'),
+            'after end': stress.replace('lazymm-torture: end\n', 'lazymm-torture: end\n'
+                                        'BUG: Bad rss-counter state mm:0000 type:MM_ANONPAGES val:1\n'),
+            'no smp': stress.replace('smp: Brought up 1 node, 4 CPUs', 'smp: Brought up 1 node, 3 CPUs'),
+        }
+        for why, console in broken.items():
+            self.assertNotEqual(console, stress, why)
+            bad, missing = judge.judge(console.splitlines(keepends=True), 'stress', self.EXPECT)
+            self.assertTrue(bad or missing, why)
+            self.assertEqual(self.torture_verdict(console)[0], False, why)
+
+    def test_job_timeouts_cover_the_workload(self):
+        """The monitor waits for each match with its connection timeout."""
+        import yaml
+        for duration in (60, 600, 3600):
+            stage = os.path.join(self.tmp, str(duration))
+            r = host_test.sh([sys.executable, JOBS, '--test', 'torture', '--name', 't',
+                              '--stage', stage, '--duration', str(duration), '--']
+                             + self.qemu_argv('x86_64', 'torture'))
+            job = yaml.safe_load(open(r.stdout.strip()))
+            t = job['timeouts']
+            self.assertGreater(t['connections']['lava-test-monitor']['minutes'] * 60,
+                               duration + 300)
+            self.assertGreater(t['job']['minutes'], t['connections']['lava-test-monitor']['minutes'])
 
 
 if __name__ == '__main__':
