@@ -19,17 +19,23 @@ import os
 import sys
 
 DIST = '/usr/lib/python3/dist-packages'
-try:
-    import jinja2
-    import yaml
-except ImportError:
-    sys.path.append(DIST)
+
+
+def import_jinja2_yaml():
+    """Debian's jinja2 and yaml, also under a python3 that is not Debian's
+    (imported only when needed: --help works without them)."""
+    global jinja2, yaml
     try:
         import jinja2
         import yaml
     except ImportError:
-        sys.exit('lazymm: python3-jinja2 or python3-yaml is missing; '
-                 'scripts/deps.sh --lava-run installs them')
+        sys.path.append(DIST)
+        try:
+            import jinja2
+            import yaml
+        except ImportError:
+            sys.exit('lazymm: python3-jinja2 or python3-yaml is missing; '
+                     'scripts/deps.sh --lava-run installs them')
 
 # What the dictionary of one qemu device says of itself, beyond its type.
 DEVICE_DICT = "{% extends 'qemu.jinja2' %}\n"
@@ -49,6 +55,7 @@ def main(argv):
     ap.add_argument('--templates', required=True)
     ap.add_argument('job')
     args = ap.parse_args(argv)
+    import_jinja2_yaml()
     if not os.path.isfile(os.path.join(args.templates, 'qemu.jinja2')):
         ap.error(f'{args.templates} has no qemu.jinja2; give lava-server\'s '
                  'device-types directory')

@@ -327,6 +327,9 @@ def job(args, qemu):
 
 
 def main(argv):
+    if '-h' in argv or '--help' in argv:
+        print(__doc__.strip())
+        return 0
     ap = argparse.ArgumentParser(
         usage=__doc__.split('\n\n')[1].replace('Usage: ', ''),
         description=__doc__.split('\n')[0])

@@ -1107,7 +1107,8 @@ class TargetDepsTest(Fixture):
         r = self.script('test.sh', '--host-only', env=DepsTest.shim_env(self, 1000))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.splitlines()[-1], '5 passed, 0 failed, 1 skipped')
-        self.assertIn('sudo apt-get install -y git libc6-dev patch quilt xz-utils',
+        self.assertIn('sudo apt-get install -y git lava-common libc6-dev patch '
+                      'python3-yaml quilt xz-utils',
                       r.stderr)
         self.assertIn('running the host tests anyway', r.stderr)
         self.assertIn('make check took', r.stderr)
