@@ -209,6 +209,9 @@ ref_warnings() {
 		case $f in
 		*.c|*.S)
 			if git -C "$repo" cat-file -e "HEAD:$f" 2>/dev/null; then
+				# An object left by an earlier reference would
+				# not compile again, and so not warn.
+				rm -f "$dir/${f%.[cS]}.o"
 				SRC=$repo mk "$dir" "$key" "${flags[@]}" "${f%.[cS]}.o" >"$log" 2>&1 || true
 			fi ;;
 		esac
@@ -476,6 +479,36 @@ estimate_left() {
 	echo "$((left / 60)) min"
 }
 
+# The proofs travel with the project: each passed check is also a line
+# "NAME RESULT" in proofs/check-series (commit it), so a new machine, or the
+# next session on a new runner, resumes where the last one stopped instead
+# of proving all 286 cells again.  NAME is the content hash of what the
+# check depended on, so a line can only ever vouch for identical input.
+LEDGER=${LAZYMM_PROOFS:-$LAZYMM_TOP/proofs/check-series}
+mkdir -p "$(dirname "$LEDGER")"
+touch "$LEDGER"
+
+# proved NAME: the recorded result of check NAME, if any (this machine's
+# cache first, then the ledger).
+proved() {
+	if [ -f "$state/proved/$1" ]; then
+		cat "$state/proved/$1"
+	else
+		awk -v n="$1" '$1 == n { sub(/^[^ ]* /, ""); print; exit }' "$LEDGER"
+	fi
+}
+
+# record NAME RESULT: keep a passed check, in the cache and in the ledger
+# (sorted, one line per name: a rerun does not grow it).
+record() {
+	echo "$2" >"$state/proved/$1"
+	{
+		awk -v n="$1" '$1 != n' "$LEDGER"
+		echo "$1 $2"
+	} | LC_ALL=C sort >"$LEDGER.new"
+	mv "$LEDGER.new" "$LEDGER"
+}
+
 touch "$state/durations"
 config_hash=$(for a in "${archs[@]}"; do config_input "$a-refcount"; config_input "$a-shootdown"; done |
 	sha256sum | cut -c1-12)
@@ -484,9 +517,9 @@ declare -A result=()
 todo=()
 for i in $(seq 1 "$n"); do
 	for col in "${columns[@]}"; do
-		f=$state/proved/$(echo "$col" | tr / _)-$(cell_key "$col" "$i")
-		if [ -f "$f" ]; then
-			result[$i,$col]=$(cat "$f")
+		r=$(proved "$(echo "$col" | tr / _)-$(cell_key "$col" "$i")")
+		if [ -n "$r" ]; then
+			result[$i,$col]=$r
 		elif [ "$i" -ge "$first" ] && [ "$i" -le "$last" ]; then
 			todo+=("$i,$col")
 		fi
@@ -516,7 +549,7 @@ for item in "${todo[@]}"; do
 	secs=$(($(date +%s) - t0))
 	result[$i,$col]=$r
 	case $r in
-	ok*|-*) echo "$r" >"$state/proved/$(echo "$col" | tr / _)-$(cell_key "$col" "$i")" ;;
+	ok*|-*) record "$(echo "$col" | tr / _)-$(cell_key "$col" "$i")" "$r" ;;
 	esac
 	echo "${col%%/*} $secs" >>"$state/durations"
 	done_=$((done_ + 1))

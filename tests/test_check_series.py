@@ -233,6 +233,32 @@ class CheckSeriesTest(host_test.Fixture):
         for line in ran:
             self.assertIn(self.patches[2], line)
 
+    def test_proofs_travel_with_the_clone(self):
+        """A new machine (no cache) resumes from proofs/check-series."""
+        self.check()
+        ledger = os.path.join(self.top, 'proofs', 'check-series')
+        with open(ledger) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines, sorted(lines))
+        self.assertEqual(len({l.split()[0] for l in lines}), len(lines))
+        sh(['rm', '-rf', os.path.join(self.tmp, 'cache', 'series', 'check')])
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(' 0 to run', r.stderr)
+        self.assertEqual(self.makes(), [])
+        with open(ledger) as f:
+            self.assertEqual(f.read().splitlines(), lines)
+        # A line vouches only for its own input: a changed patch 3 runs
+        # again, and its new proofs join the old ones.
+        self.remake_series({2: ('kernel/fork.c', 'int fork_line_3;',
+                                'int fork_line_3;', 'Why: reworded.')})
+        sh(['rm', '-rf', os.path.join(self.tmp, 'cache', 'series', 'check')])
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(' 0 to run', r.stderr)
+        with open(ledger) as f:
+            self.assertTrue(set(lines) < set(f.read().splitlines()))
+
     def test_new_warning_fails_old_one_does_not(self):
         # Patch 3 touches fork.c, which warns in the base already: fine.
         # Patch 2 adds a warning to core.c: that fails.
