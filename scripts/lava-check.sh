@@ -25,11 +25,12 @@ usage() {
 	sed -n 's/^# \{0,1\}//; 3,20p' "$0"
 }
 
-pass=() out= kdir= deps=1
+pass=() out= kdir= deps=1 archs=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
 	--arch | --mmu | --scheme | --test | --duration)
+		[ "$1" != --arch ] || archs+=("$(optarg "$@")")
 		pass+=("$1" "$(optarg "$@")"); shift ;;
 	--rcutorture) pass+=("$1") ;;
 	--out) out=$(optarg "$@"); shift ;;
@@ -46,6 +47,8 @@ out=$(cd "$out" && pwd)
 deps_opt=()
 if [ $deps = 1 ]; then
 	"$LAZYMM_TOP/scripts/deps.sh" --lava-run
+	# The tree is resolved here, before make lava installs the rest.
+	"$LAZYMM_TOP/scripts/deps.sh" ${kdir:+--no-tree} "${archs[@]}"
 else
 	deps_opt=(--no-deps)
 fi
