@@ -3,7 +3,8 @@
 # Install (as root) or name (otherwise) the Debian packages a target needs.
 #
 # Usage: scripts/deps.sh [--check] [--list]
-#                        [--host-tests | --series-tools | --lava | --lava-run]
+#                        [--host-tests | --series-tools | --lava | --lava-run
+#                         | --peer]
 #                        [--no-tree] [--bench] [ARCH...]
 #   ARCH            build and boot kernels for these: x86_64, arm64, powerpc
 #                   (default: all of them)
@@ -14,6 +15,8 @@
 #                   against LAVA's job schema (lava-common, small)
 #   --lava-run      what make lava-check adds to run them: lava-dispatcher
 #                   (lava-run): about 140 packages, 210 MB, systemd among them
+#   --peer          what the peer suites' Debian userspace is unpacked with
+#                   (mmdebstrap; scripts/rootfs.sh)
 #   --no-tree       leave out linux-source-6.1 (KDIR= is a tree of your own)
 #   --bench         add what make bench adds: gnuplot for its pictures
 #   --check         only report what is missing; never install
@@ -40,15 +43,19 @@ TREE_PACKAGES="linux-source-6.1 xz-utils"
 BUILD_PACKAGES="quilt patch git ccache make gcc bc bison flex libelf-dev libssl-dev cpio python3"
 # make bench: gnuplot draws a picture per workload (bench-report.py plot).
 BENCH_PACKAGES="gnuplot-nox"
+# make lava: LAVA's job schema; make lava-check: LAVA's dispatcher.
+LAVA_PACKAGES="python3-yaml lava-common"
+LAVA_RUN_PACKAGES="lava-dispatcher python3-jinja2"
+# The peer suites' Debian userspace (scripts/rootfs.sh): mmdebstrap only
+# unpacks the guest's packages, so nothing else of the guest's arch is needed.
+PEER_PACKAGES="mmdebstrap"
 # make check-series: sparse, python3-ply and python3-git for checkpatch's SPDX
 # check (scripts/spdxcheck.py imports both), the
 # build-only arches, and git send-email to prove the mails are sendable.
-LAVA_PACKAGES="python3-yaml lava-common"
-LAVA_RUN_PACKAGES="lava-dispatcher python3-jinja2"
 SERIES_TOOLS="sparse python3-ply python3-git gcc-sparc64-linux-gnu gcc-arm-linux-gnueabi git-email libmailtools-perl"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,21p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,23p' "$0"
 }
 
 # missing_packages PKG...: print those dpkg does not have installed.
@@ -87,6 +94,7 @@ main() {
 		--series-tools) what=series-tools ;;
 		--lava) what=lava ;;
 		--lava-run) what=lava-run ;;
+		--peer) what=peer ;;
 		--no-tree) tree=0 ;;
 		--bench) bench=1 ;;
 		-*) die "unknown option $1; see $0 --help" ;;
@@ -99,6 +107,7 @@ main() {
 	series-tools) pkgs=$SERIES_TOOLS ;;
 	lava) pkgs=$LAVA_PACKAGES ;;
 	lava-run) pkgs="$LAVA_PACKAGES $LAVA_RUN_PACKAGES" ;;
+	peer) pkgs=$PEER_PACKAGES ;;
 	kernel)
 		pkgs=$BUILD_PACKAGES
 		[ $tree = 0 ] || pkgs="$pkgs $TREE_PACKAGES"

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The Debian userspace of a peer-suite boot (issue 16): Debian 12's own
+# stress-ng, perf and hackbench for the guest arch, with every library they
+# load, unpacked once into ~/.cache/lazymm/rootfs/DEB_ARCH-KEY/.
+#
+# Usage: scripts/rootfs.sh --arch ARCH [--refresh] [--no-deps]
+#   --arch ARCH   the guest: x86_64, arm64, powerpc (Debian amd64, arm64,
+#                 ppc64el)
+#   --refresh     build it again (Debian's security updates since the last)
+#   --no-deps     do not check for (or install) mmdebstrap
+# Prints the directory.  The packages are qemu/peer/packages; KEY hashes
+# them with the apt sources, so a changed list builds a new tree.
+#
+# Why mmdebstrap's "extract" variant: apt resolves the dependencies for
+# the guest's architecture and mmdebstrap only unpacks the packages; no
+# maintainer script runs, so nothing of the guest's architecture executes
+# on the host (no qemu-user, no binfmt_misc), and the tree needs no chroot
+# to finish.  The host's apt sources are used, so a local mirror or proxy
+# the machine is set up with applies here too.  Documentation, man pages
+# and locales are left out: the initramfs is unpacked in the guest's RAM.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,13p' "$0"
+}
+
+# What the guest never reads, and the device nodes a non-root tar cannot
+# make (the initramfs writer makes /dev/console itself).
+EXCLUDES=(./dev ./usr/share/doc ./usr/share/man ./usr/share/info
+	./usr/share/locale ./usr/share/lintian ./var/cache/apt ./var/lib/apt/lists)
+
+# apt_sources: the host's Debian sources, as mmdebstrap takes them (a file),
+# or Debian 12's own when the host has none.
+apt_sources() {
+	local f
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+		if [ -s "$f" ] && grep -q '^[^#]*deb' "$f"; then
+			echo "$f"
+			return
+		fi
+	done
+	echo "deb http://deb.debian.org/debian bookworm main"
+	echo "deb http://deb.debian.org/debian-security bookworm-security main"
+}
+
+# sources_text: what apt_sources names, as text (for the cache key).
+sources_text() {
+	local s
+	s=$(apt_sources)
+	if [ -f "$s" ]; then
+		cat "$s"
+	else
+		echo "$s"
+	fi
+}
+
+# build_tree DEB_ARCH DIR: unpack the packages and their dependencies into
+# DIR, which appears only once complete.
+build_tree() {
+	local deb_arch=$1 dir=$2 tmp sources=() pkgs
+	pkgs=$(grep -v '^#' "$LAZYMM_TOP/qemu/peer/packages" | xargs | tr ' ' ,)
+	mapfile -t sources < <(apt_sources)
+	tmp=$(mktemp -d "$dir.partial.XXXXXX")
+	# An interrupted run leaves only the partial directory, removed here.
+	trap 'rm -rf "$tmp"' EXIT
+	note "unpacking Debian's $pkgs for $deb_arch with mmdebstrap (about a minute)"
+	run mmdebstrap --quiet --variant=extract --architectures="$deb_arch" \
+		--include="$pkgs" bookworm "$tmp/rootfs.tar" "${sources[@]}" >&2 ||
+		die "mmdebstrap could not unpack $pkgs for $deb_arch; see its message above (network, or /etc/apt/sources.list)"
+	mkdir "$tmp/root"
+	tar -C "$tmp/root" -xf "$tmp/rootfs.tar" --no-same-owner \
+		"${EXCLUDES[@]/#/--exclude=}"
+	rm -f "$tmp/rootfs.tar"
+	rm -rf "$dir"
+	mv -T "$tmp/root" "$dir"
+	rm -rf "$tmp"
+	trap - EXIT
+}
+
+main() {
+	local arch= refresh=0 deps=1 key dir
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h|--help) usage; exit 0 ;;
+		--arch) arch=$(optarg "$@"); shift ;;
+		--refresh) refresh=1 ;;
+		--no-deps) deps=0 ;;
+		*) die "unknown option $1; see $0 --help" ;;
+		esac
+		shift
+	done
+	load_arch "$arch"
+	[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" --peer >&2
+	command -v mmdebstrap >/dev/null ||
+		die "mmdebstrap is missing; install it with: scripts/deps.sh --peer"
+	key=$({
+		cat "$LAZYMM_TOP/qemu/peer/packages"
+		sources_text
+	} | sha256sum | cut -c1-12)
+	dir=$LAZYMM_CACHE/rootfs/$DEB_ARCH-$key
+	mkdir -p "$(dirname "$dir")"
+	if [ $refresh = 1 ] || [ ! -d "$dir" ]; then
+		build_tree "$DEB_ARCH" "$dir"
+	fi
+	echo "$dir"
+}
+
+main "$@"
