@@ -6,19 +6,42 @@
 # test_vmalloc) from a build dir.
 #
 # Usage: scripts/initramfs.sh --arch ARCH --kdir DIR --out FILE [--modules DIR]
+#                             [--rootfs DIR]
 #   --arch ARCH     x86_64, arm64, powerpc
 #   --kdir DIR      the kernel tree: its usr/gen_init_cpio.c writes the
 #                   archive, so no root is needed for /dev/console
 #   --out FILE      the gzip'd cpio archive to write
 #   --modules DIR   a kernel build dir; torture.ko, rcutorture.ko and
 #                   test_vmalloc.ko go in /lib/modules when it has them
+#   --rootfs DIR    a Debian userspace (scripts/rootfs.sh) laid under it all:
+#                   the peer suites' dynamic programs and their libraries
 # busybox-static is fetched once per arch with apt-get download into
 # ~/.cache/lazymm/busybox (the foreign ones with their own package lists).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,19p' "$0"
+}
+
+# rootfs_list DIR: gen_init_cpio lines for every directory, file and
+# symlink below DIR, owned by root as in the packages.  gen_init_cpio's
+# list is split on spaces: a name with one cannot be listed (Debian's
+# programs and libraries have none; such a file is named and left out).
+rootfs_list() {
+	local dir=$1 type path mode target
+	find "$dir" -mindepth 1 \( -type d -o -type f -o -type l \) \
+		-printf '%y\t%P\t%m\t%l\n' | LC_ALL=C sort -t "$(printf '\t')" -k2,2 |
+	while IFS=$'\t' read -r type path mode target; do
+		case "$path$target" in
+		*' '*) note "--rootfs: left out /$path (a space in its name)"; continue ;;
+		esac
+		case $type in
+		d) echo "dir /$path $mode 0 0" ;;
+		f) echo "file /$path $dir/$path $mode 0 0" ;;
+		l) echo "slink /$path $target 0777 0 0" ;;
+		esac
+	done
 }
 
 # fetch_busybox DEB_ARCH: print the path of a busybox-static binary for it,
@@ -48,7 +71,7 @@ gen_init_cpio() {
 }
 
 main() {
-	local arch= kdir= out= modules= busybox cpio work m prog
+	local arch= kdir= out= modules= rootfs= busybox cpio work m prog
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h|--help) usage; exit 0 ;;
@@ -56,12 +79,15 @@ main() {
 		--kdir) kdir=$(optarg "$@"); shift ;;
 		--out) out=$(optarg "$@"); shift ;;
 		--modules) modules=$(optarg "$@"); shift ;;
+		--rootfs) rootfs=$(optarg "$@"); shift ;;
 		*) die "unknown option $1; see $0 --help" ;;
 		esac
 		shift
 	done
 	[ -n "$arch" ] && [ -n "$kdir" ] && [ -n "$out" ] ||
 		die "--arch, --kdir and --out are needed; see $0 --help"
+	[ -z "$rootfs" ] || [ -x "$rootfs/usr/bin/stress-ng" ] ||
+		die "--rootfs $rootfs is not a peer userspace (no usr/bin/stress-ng); make one with scripts/rootfs.sh --arch $arch"
 	load_arch "$arch"
 	command -v "${CROSS_COMPILE}gcc" >/dev/null ||
 		die "no ${CROSS_COMPILE}gcc; run scripts/deps.sh $arch"
@@ -80,6 +106,8 @@ main() {
 	done
 
 	{
+		# The userspace first: the lines below win where they overlap.
+		[ -z "$rootfs" ] || rootfs_list "$rootfs"
 		echo "dir /dev 0755 0 0"
 		echo "nod /dev/console 0600 0 0 c 5 1"
 		echo "dir /bin 0755 0 0"

@@ -94,3 +94,57 @@ class RootfsTest(host_test.Fixture):
         self.assertFailsWith(self.rootfs('--arch', ''), 'empty')
         self.assertFailsWith(self.rootfs(), 'empty')
         self.assertFailsWith(self.rootfs('--bogus'), 'unknown option --bogus')
+
+
+class InitramfsRootfsTest(host_test.Fixture):
+    """scripts/initramfs.sh --rootfs: the userspace is listed under the
+    BusyBox initramfs (fake gen_init_cpio: the archive is its list)."""
+
+    def setUp(self):
+        super().setUp()
+        shutil.copytree(os.path.join(host_test.TOP, 'qemu'),
+                        os.path.join(self.top, 'qemu'))
+        self.kdir = self.new_tree()
+        write(os.path.join(self.kdir, 'usr/gen_init_cpio.c'), '/* */\n')
+        cache = self.env['LAZYMM_CACHE']
+        for path, text in ((os.path.join(cache, 'bin', 'gen_init_cpio'),
+                            '#!/bin/sh\ncat "$1"\n'),
+                           (os.path.join(cache, 'busybox', 'amd64', 'busybox'),
+                            '#!/bin/sh\n')):
+            write(path, text)
+            os.chmod(path, 0o755)
+        self.rootfs = os.path.join(self.tmp, 'rootfs')
+        write(os.path.join(self.rootfs, 'usr/bin/stress-ng'), 'elf\n')
+        os.chmod(os.path.join(self.rootfs, 'usr/bin/stress-ng'), 0o755)
+        write(os.path.join(self.rootfs, 'lib/x86_64-linux-gnu/libc.so.6'), 'elf\n')
+        os.symlink('x86_64-linux-gnu/libc.so.6',
+                   os.path.join(self.rootfs, 'lib/libc.so.6'))
+        write(os.path.join(self.rootfs, 'usr/share/a name'), 'x\n')
+
+    def initramfs(self, *args):
+        out = os.path.join(self.tmp, 'initramfs.cpio.gz')
+        r = self.script('initramfs.sh', '--arch', 'x86_64', '--kdir', self.kdir,
+                        '--out', out, *args)
+        return r, out
+
+    @host_test.needs('gcc')
+    def test_userspace_listed_first(self):
+        r, out = self.initramfs('--rootfs', self.rootfs)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = host_test.sh(['gzip', '-dc', out]).stdout.splitlines()
+        rf = self.rootfs
+        for want in ('dir /usr 755 0 0', 'dir /usr/bin 755 0 0',
+                     f'file /usr/bin/stress-ng {rf}/usr/bin/stress-ng 755 0 0',
+                     f'file /lib/x86_64-linux-gnu/libc.so.6 {rf}/lib/x86_64-linux-gnu/libc.so.6 644 0 0',
+                     'slink /lib/libc.so.6 x86_64-linux-gnu/libc.so.6 0777 0 0'):
+            self.assertIn(want, lines)
+        # A parent before its children; the BusyBox /init after the tree.
+        self.assertLess(lines.index('dir /usr 755 0 0'), lines.index('dir /usr/bin 755 0 0'))
+        self.assertLess(lines.index('dir /usr/bin 755 0 0'),
+                        [i for i, l in enumerate(lines) if l.startswith('file /init ')][0])
+        self.assertFalse([l for l in lines if 'a name' in l])
+        self.assertIn('left out /usr/share/a name', r.stderr)
+
+    def test_not_a_userspace_is_refused(self):
+        r, _ = self.initramfs('--rootfs', self.kdir)
+        self.assertFailsWith(r, 'not a peer userspace', 'rootfs.sh --arch x86_64')
