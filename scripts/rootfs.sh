@@ -62,6 +62,8 @@ build_tree() {
 	local deb_arch=$1 dir=$2 tmp sources=() pkgs
 	pkgs=$(grep -v '^#' "$LAZYMM_TOP/qemu/peer/packages" | xargs | tr ' ' ,)
 	mapfile -t sources < <(apt_sources)
+	# What a killed run left (SIGTERM skips the trap below).
+	rm -rf "$dir".partial.*
 	tmp=$(mktemp -d "$dir.partial.XXXXXX")
 	# An interrupted run leaves only the partial directory, removed here.
 	trap 'rm -rf "$tmp"' EXIT

@@ -85,9 +85,16 @@ class RootfsTest(host_test.Fixture):
         self.assertFailsWith(r, 'mmdebstrap could not unpack', 'amd64')
         cache = os.path.join(self.tmp, 'cache', 'rootfs')
         self.assertEqual(os.listdir(cache), [])
-        # The next run builds it, not a half tree.
+        # The next run builds it, not a half tree, and clears what a
+        # killed run left.
         r = self.rootfs('--arch', 'x86_64')
         self.assertEqual(r.returncode, 0, r.stderr)
+        path = r.stdout.strip()
+        self.assertEqual(os.listdir(cache), [os.path.basename(path)])
+        shutil.rmtree(path)
+        os.makedirs(path + '.partial.abc')
+        r = self.rootfs('--arch', 'x86_64')
+        self.assertEqual(os.listdir(cache), [os.path.basename(path)])
 
     def test_bad_input(self):
         self.assertFailsWith(self.rootfs('--arch', 'sparc'), 'unknown ARCH=sparc')
