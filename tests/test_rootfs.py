@@ -155,3 +155,68 @@ class InitramfsRootfsTest(host_test.Fixture):
     def test_not_a_userspace_is_refused(self):
         r, _ = self.initramfs('--rootfs', self.kdir)
         self.assertFailsWith(r, 'not a peer userspace', 'rootfs.sh --arch x86_64')
+
+
+# stress-ng as the guest runs it, exiting as STRESSOR_RC_<name> says; su
+# runs the command as is (the test is not root).
+FAKE_STRESS_NG = r'''#!/bin/sh
+name=${1#--}
+echo "stress-ng: info: ran $*"
+eval "exit \${STRESSOR_RC_$(echo "$name" | tr - _):-0}"
+'''
+FAKE_SU = '#!/bin/sh\n# su -s SHELL USER -c CMD\necho "su: as $3" >&2\nexec sh -c "$5"\n'
+
+
+class PeerStressNgTest(host_test.Fixture):
+    """qemu/peer/stress-ng.sh, the in-guest stress-ng runner, with a fake
+    stress-ng: its KTAP and its verdicts."""
+
+    def setUp(self):
+        super().setUp()
+        bindir = os.path.join(self.tmp, 'fake-bin')
+        for name, text in (('stress-ng', FAKE_STRESS_NG), ('su', FAKE_SU)):
+            write(os.path.join(bindir, name), text)
+            os.chmod(os.path.join(bindir, name), 0o755)
+        self.env.update(PATH=bindir + ':' + os.environ['PATH'])
+        self.script_path = os.path.join(host_test.TOP, 'qemu', 'peer', 'stress-ng.sh')
+
+    def run_peer(self, *args, **rcs):
+        env = dict(self.env, TMPDIR=self.tmp,
+                   **{f'STRESSOR_RC_{k}': str(v) for k, v in rcs.items()})
+        return host_test.sh(['sh', self.script_path, '-t', '1'] + list(args),
+                            env=env, check=False)
+
+    def test_exit_status_decides(self):
+        r = self.run_peer('context', 'exec', 'vm', 'userfaultfd', 'cpu-online',
+                          exec=2, vm=3, userfaultfd=4)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[:5], ['KTAP version 1', '1..1', '    KTAP version 1',
+                                     '    # Subtest: stress-ng', '    1..5'])
+        results = [l for l in lines if l.startswith(('    ok', '    not ok'))]
+        self.assertEqual(results, [
+            '    ok 1 context',
+            '    not ok 2 exec # exit 2',
+            '    ok 3 vm # SKIP stress-ng: no resource (exit 3)',
+            '    ok 4 userfaultfd # SKIP stress-ng: not implemented here (exit 4)',
+            '    ok 5 cpu-online'])
+        self.assertEqual(lines[-1], 'not ok 1 stress-ng')
+        # Each stressor's own options, --verify, its output as diagnostics.
+        self.assertIn('    # stress-ng: info: ran --vm 2 --vm-bytes 32M --timeout 1 '
+                      f'--verify --metrics-brief --temp-path {self.tmp}', lines)
+        self.assertIn('    # stress-ng: info: ran --cpu-online 2 --pathological '
+                      f'--timeout 1 --verify --metrics-brief --temp-path {self.tmp}', lines)
+        # exec refuses root: it runs as the unprivileged user; the root
+        # lines (userfaultfd, cpu-online) do not.
+        self.assertEqual(r.stdout.count('    # su: as peer'), 3, r.stdout)
+
+    def test_all_passed(self):
+        r = self.run_peer('fork', 'mprotect')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines()[-1], 'ok 1 stress-ng')
+
+    def test_unknown_stressor_refused(self):
+        r = self.run_peer('context', 'nosuch')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('nosuch is not a stressor', r.stderr)
+        self.assertEqual(r.stdout, '')
