@@ -26,15 +26,16 @@ usage() {
 
 # rootfs_list DIR: gen_init_cpio lines for every directory, file and
 # symlink below DIR, owned by root as in the packages.  gen_init_cpio's
-# list is split on spaces: a name with one cannot be listed (Debian's
-# programs and libraries have none; such a file is named and left out).
+# list is split on white space and expands ${VAR} in names: a name with
+# either cannot be listed (Debian's programs and libraries have none; such
+# a file is named and left out).
 rootfs_list() {
 	local dir=$1 type path mode target
 	find "$dir" -mindepth 1 \( -type d -o -type f -o -type l \) \
 		-printf '%y\t%P\t%m\t%l\n' | LC_ALL=C sort -t "$(printf '\t')" -k2,2 |
 	while IFS=$'\t' read -r type path mode target; do
 		case "$path$target" in
-		*' '*) note "--rootfs: left out /$path (a space in its name)"; continue ;;
+		*[[:space:]]* | *'$'*) note "--rootfs: left out /$path (white space or \$ in its name)"; continue ;;
 		esac
 		case $type in
 		d) echo "dir /$path $mode 0 0" ;;
@@ -86,9 +87,16 @@ main() {
 	done
 	[ -n "$arch" ] && [ -n "$kdir" ] && [ -n "$out" ] ||
 		die "--arch, --kdir and --out are needed; see $0 --help"
-	[ -z "$rootfs" ] || [ -x "$rootfs/usr/bin/stress-ng" ] ||
-		die "--rootfs $rootfs is not a peer userspace (no usr/bin/stress-ng); make one with scripts/rootfs.sh --arch $arch"
 	load_arch "$arch"
+	if [ -n "$rootfs" ]; then
+		[ -x "$rootfs/usr/bin/stress-ng" ] ||
+			die "--rootfs $rootfs is not a peer userspace (no usr/bin/stress-ng); make one with scripts/rootfs.sh --arch $arch"
+		[ "$(cat "$rootfs/.lazymm-arch" 2>/dev/null)" = "$DEB_ARCH" ] ||
+			die "--rootfs $rootfs is not Debian $DEB_ARCH's; make it with scripts/rootfs.sh --arch $arch"
+		case $rootfs in
+		*[[:space:]]* | *'$'*) die "--rootfs $rootfs has white space or \$ in its path, which gen_init_cpio cannot read; set LAZYMM_CACHE to a plain path" ;;
+		esac
+	fi
 	command -v "${CROSS_COMPILE}gcc" >/dev/null ||
 		die "no ${CROSS_COMPILE}gcc; run scripts/deps.sh $arch"
 
@@ -106,8 +114,12 @@ main() {
 	done
 
 	{
-		# The userspace first: the lines below win where they overlap.
+		# The userspace first: the lines below win where they overlap
+		# (the kernel replaces an entry of another type: a merged-/usr
+		# tree's /lib symlink would become the directory below).
 		[ -z "$rootfs" ] || rootfs_list "$rootfs"
+		# The unprivileged user of the peer suites works in /tmp.
+		[ -z "$rootfs" ] || echo "dir /tmp 1777 0 0"
 		echo "dir /dev 0755 0 0"
 		echo "nod /dev/console 0600 0 0 c 5 1"
 		echo "dir /bin 0755 0 0"
@@ -126,7 +138,10 @@ main() {
 			done
 		fi
 	} >"$work/list"
-	"$cpio" "$work/list" | gzip -6 >"$out.new"
+	"$cpio" "$work/list" | gzip -6 >"$out.new" || {
+		rm -f "$out.new"
+		die "gen_init_cpio could not write the initramfs from $work/list; see its message above"
+	}
 	mv "$out.new" "$out"
 	note "initramfs for $arch: $out"
 }

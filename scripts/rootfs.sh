@@ -16,8 +16,9 @@
 # the guest's architecture and mmdebstrap only unpacks the packages; no
 # maintainer script runs, so nothing of the guest's architecture executes
 # on the host (no qemu-user, no binfmt_misc), and the tree needs no chroot
-# to finish.  The host's apt sources are used, so a local mirror or proxy
-# the machine is set up with applies here too.  Documentation, man pages
+# to finish.  The host's apt sources are used, so a local mirror the
+# machine is set up with applies here too (a proxy only through
+# http_proxy: mmdebstrap does not read the host's apt.conf).  Documentation, man pages
 # and locales are left out: the initramfs is unpacked in the guest's RAM.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +26,8 @@ set -euo pipefail
 usage() {
 	sed -n 's/^# \{0,1\}//; 3,13p' "$0"
 }
+
+ROOTFS_FORMAT=2
 
 # What the guest never reads, and the device nodes a non-root tar cannot
 # make (the initramfs writer makes /dev/console itself).
@@ -60,9 +63,10 @@ sources_text() {
 # DIR, which appears only once complete.
 build_tree() {
 	local deb_arch=$1 dir=$2 tmp sources=() pkgs
-	pkgs=$(grep -v '^#' "$LAZYMM_TOP/qemu/peer/packages" | xargs | tr ' ' ,)
+	pkgs=$(sed '/^#/d' "$LAZYMM_TOP/qemu/peer/packages" | xargs | tr ' ' ,)
+	[ -n "$pkgs" ] || die "qemu/peer/packages names no package; list one a line"
 	mapfile -t sources < <(apt_sources)
-	# What a killed run left (SIGTERM skips the trap below).
+	# What a SIGKILLed run left (the trap below covers the rest).
 	rm -rf "$dir".partial.*
 	tmp=$(mktemp -d "$dir.partial.XXXXXX")
 	# An interrupted run leaves only the partial directory, removed here.
@@ -70,10 +74,14 @@ build_tree() {
 	note "unpacking Debian's $pkgs for $deb_arch with mmdebstrap (about a minute)"
 	run mmdebstrap --quiet --variant=extract --architectures="$deb_arch" \
 		--include="$pkgs" bookworm "$tmp/rootfs.tar" "${sources[@]}" >&2 ||
-		die "mmdebstrap could not unpack $pkgs for $deb_arch; see its message above (network, or /etc/apt/sources.list)"
+		die "mmdebstrap could not unpack $pkgs for $deb_arch; see its message above (network, the apt sources ${sources[0]}, or as non-root: uidmap and /etc/subuid)"
 	mkdir "$tmp/root"
-	tar -C "$tmp/root" -xf "$tmp/rootfs.tar" --no-same-owner \
-		"${EXCLUDES[@]/#/--exclude=}"
+	# -p: the packages' modes, not the umask's (/tmp 1777, setuid bits);
+	# tar applies the umask by default to a user who is not root.
+	tar -C "$tmp/root" -xpf "$tmp/rootfs.tar" --no-same-owner \
+		"${EXCLUDES[@]/#/--exclude=}" ||
+		die "could not unpack mmdebstrap's tarball into $tmp; see tar's message above (disk space?)"
+	echo "$deb_arch" >"$tmp/root/.lazymm-arch"
 	rm -f "$tmp/rootfs.tar"
 	rm -rf "$dir"
 	mv -T "$tmp/root" "$dir"
@@ -98,6 +106,8 @@ main() {
 	command -v mmdebstrap >/dev/null ||
 		die "mmdebstrap is missing; install it with: scripts/deps.sh --peer"
 	key=$({
+		# How a tree is made: bump it when build_tree changes.
+		echo "format $ROOTFS_FORMAT ${EXCLUDES[*]}"
 		cat "$LAZYMM_TOP/qemu/peer/packages"
 		sources_text
 	} | sha256sum | cut -c1-12)

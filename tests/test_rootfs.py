@@ -15,10 +15,14 @@ set -eu
 echo "$*" >>"$FAKE_MMDEBSTRAP_LOG"
 for a; do case $a in *.tar) out=$a ;; esac; done
 src=$(mktemp -d)
-mkdir -p "$src/dev" "$src/usr/bin" "$src/usr/share/doc/stress-ng" "$src/usr/lib"
+mkdir -p "$src/dev" "$src/usr/bin" "$src/usr/share/doc/stress-ng" "$src/usr/lib" "$src/tmp"
 echo console >"$src/dev/console"
 echo doc >"$src/usr/share/doc/stress-ng/copyright"
 for b in stress-ng perf hackbench; do echo "$b" >"$src/usr/bin/$b"; done
+# The modes of the packages, whatever the umask.
+chmod 1777 "$src/tmp"
+chmod 755 "$src/usr/bin"/*
+chmod 644 "$src/usr/share/doc/stress-ng/copyright"
 tar -C "$src" -cf "$out" .
 rm -rf "$src"
 if [ -n "${FAKE_MMDEBSTRAP_FAIL:-}" ]; then
@@ -51,7 +55,12 @@ class RootfsTest(host_test.Fixture):
         return self.script('rootfs.sh', '--no-deps', *args, env=env)
 
     def test_unpacks_the_packages_for_the_guest_arch(self):
-        r = self.rootfs('--arch', 'powerpc')
+        # A strict umask must not reach the guest's modes (tar -p).
+        old = os.umask(0o077)
+        try:
+            r = self.rootfs('--arch', 'powerpc')
+        finally:
+            os.umask(old)
         self.assertEqual(r.returncode, 0, r.stderr)
         # stdout is the tree's path and nothing else.
         path = r.stdout.strip()
@@ -62,6 +71,10 @@ class RootfsTest(host_test.Fixture):
         # No device nodes (a non-root tar cannot make them), no docs.
         self.assertFalse(os.path.exists(os.path.join(path, 'dev')))
         self.assertFalse(os.path.exists(os.path.join(path, 'usr/share/doc')))
+        self.assertEqual(os.stat(os.path.join(path, 'tmp')).st_mode & 0o7777, 0o1777)
+        self.assertEqual(os.stat(os.path.join(path, 'usr/bin/perf')).st_mode & 0o777, 0o755)
+        with open(os.path.join(path, '.lazymm-arch')) as f:
+            self.assertEqual(f.read(), 'ppc64el\n')
         [call] = self.calls()
         self.assertIn('--variant=extract', call)
         self.assertIn('--architectures=ppc64el', call)
@@ -72,7 +85,7 @@ class RootfsTest(host_test.Fixture):
         again = self.rootfs('--arch', 'arm64')
         self.assertEqual(again.stdout.strip(), first)
         self.assertEqual(len(self.calls()), 1)
-        self.rootfs('--arch', 'arm64', '--refresh')
+        self.assertEqual(self.rootfs('--arch', 'arm64', '--refresh').returncode, 0)
         self.assertEqual(len(self.calls()), 2)
         with open(os.path.join(self.top, 'qemu/peer/packages'), 'a') as f:
             f.write('util-linux\n')
@@ -94,6 +107,7 @@ class RootfsTest(host_test.Fixture):
         shutil.rmtree(path)
         os.makedirs(path + '.partial.abc')
         r = self.rootfs('--arch', 'x86_64')
+        self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(os.listdir(cache), [os.path.basename(path)])
 
     def test_bad_input(self):
@@ -126,7 +140,12 @@ class InitramfsRootfsTest(host_test.Fixture):
         write(os.path.join(self.rootfs, 'lib/x86_64-linux-gnu/libc.so.6'), 'elf\n')
         os.symlink('x86_64-linux-gnu/libc.so.6',
                    os.path.join(self.rootfs, 'lib/libc.so.6'))
+        os.chmod(os.path.join(self.rootfs, 'lib/x86_64-linux-gnu/libc.so.6'), 0o644)
+        for d in ('usr', 'usr/bin'):
+            os.chmod(os.path.join(self.rootfs, d), 0o755)
         write(os.path.join(self.rootfs, 'usr/share/a name'), 'x\n')
+        write(os.path.join(self.rootfs, 'usr/share/a${HOME}'), 'x\n')
+        write(os.path.join(self.rootfs, '.lazymm-arch'), 'amd64\n')
 
     def initramfs(self, *args):
         out = os.path.join(self.tmp, 'initramfs.cpio.gz')
@@ -149,12 +168,17 @@ class InitramfsRootfsTest(host_test.Fixture):
         self.assertLess(lines.index('dir /usr 755 0 0'), lines.index('dir /usr/bin 755 0 0'))
         self.assertLess(lines.index('dir /usr/bin 755 0 0'),
                         [i for i, l in enumerate(lines) if l.startswith('file /init ')][0])
-        self.assertFalse([l for l in lines if 'a name' in l])
+        self.assertFalse([l for l in lines if 'a name' in l or '${' in l])
         self.assertIn('left out /usr/share/a name', r.stderr)
+        self.assertIn('left out /usr/share/a${HOME}', r.stderr)
+        self.assertIn('dir /tmp 1777 0 0', lines)
 
     def test_not_a_userspace_is_refused(self):
         r, _ = self.initramfs('--rootfs', self.kdir)
         self.assertFailsWith(r, 'not a peer userspace', 'rootfs.sh --arch x86_64')
+        write(os.path.join(self.rootfs, '.lazymm-arch'), 'arm64\n')
+        r, _ = self.initramfs('--rootfs', self.rootfs)
+        self.assertFailsWith(r, "not Debian amd64's", 'rootfs.sh --arch x86_64')
 
 
 # stress-ng as the guest runs it, exiting as STRESSOR_RC_<name> says; su
