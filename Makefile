@@ -27,6 +27,7 @@ KUNIT_OPTS = --arch "$(ARCH)" --scheme "$(SCHEME)" $(if $(MMU),--mmu "$(MMU)") \
 DURATION   ?= 600
 RCUTORTURE ?=
 KASAN      ?=
+BASE       ?=
 yes = $(filter 1 y yes,$(1))
 # onoff VAR: shell that refuses a value of VAR other than 1/y/yes or
 # 0/n/no/empty, so KASAN=on is not silently off.
@@ -44,8 +45,12 @@ REPEATS ?= 5
 BENCH_SECONDS ?= 10
 WHAT    ?= tlb,mmu
 
+# make peer: which suites; DURATION= is then seconds per stressor (10).
+SUITE   ?= selftests,stress-ng,perf
+PEER_SECONDS = $(if $(filter command line,$(origin DURATION)),$(DURATION),10)
+
 .PHONY: help kunit test check deps tree apply unapply export clean bisect \
-	check-series cover-letter torture bench lava lava-check
+	check-series cover-letter torture bench lava lava-check peer
 
 help:
 	@echo 'Usage: make <target> [ARCH=x86_64|arm64|powerpc] [MMU=radix|hash]'
@@ -67,6 +72,10 @@ help:
 	@echo '  torture  boot the KUnit kernel with a BusyBox initramfs, run the stress'
 	@echo '           program with CPU hotplug for DURATION=600 s (RCUTORTURE=1:'
 	@echo '           rcutorture instead; KASAN=1: x86_64 KASAN kernel), judge the console'
+	@echo '  peer     [SUITE=selftests,stress-ng,perf DURATION=10]: boot the KUnit kernel'
+	@echo '           with a Debian userspace; the tree'"'"'s selftests, stress-ng'
+	@echo '           (DURATION s a stressor), perf bench and hackbench; counts per case;'
+	@echo '           BASE=1: the same on Debian'"'"'s 6.1 without the series'
 	@echo '  bisect   GOOD=<patch|base> BAD=<patch|end> TEST=kunit:SUITE|torture:SECONDS'
 	@echo '           [ARCH= MMU= SCHEME= KDIR=<git tree> BUILD_FAIL=skip|bad]:'
 	@echo '           git bisect run over the series; names the first bad patch'
@@ -113,6 +122,11 @@ torture:
 	@$(call onoff,KASAN); $(call onoff,RCUTORTURE); \
 	$(SCRIPT)/torture.sh $(KUNIT_OPTS) --duration "$(DURATION)" \
 		$(if $(call yes,$(RCUTORTURE)),--rcutorture) $(if $(call yes,$(KASAN)),--kasan)
+
+peer:
+	@$(call onoff,BASE); \
+	$(SCRIPT)/torture.sh $(KUNIT_OPTS) --peer "$(SUITE)" --duration "$(PEER_SECONDS)" \
+		$(if $(call yes,$(BASE)),--base)
 
 check-series:
 	@$(SCRIPT)/check-series.sh $(if $(filter command line,$(origin ARCH)),--arch $(ARCH)) \

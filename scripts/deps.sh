@@ -49,7 +49,8 @@ LAVA_RUN_PACKAGES="lava-dispatcher python3-jinja2"
 # The peer suites' Debian userspace (scripts/rootfs.sh): mmdebstrap only
 # unpacks the guest's packages, so nothing else of the guest's arch is
 # needed; uidmap lets it run as a user who is not root (unshare mode).
-PEER_PACKAGES="mmdebstrap uidmap"
+# rsync: kselftest's install target (scripts/selftests.sh) copies with it.
+PEER_PACKAGES="mmdebstrap uidmap rsync"
 # make check-series: sparse, python3-ply and python3-git for checkpatch's SPDX
 # check (scripts/spdxcheck.py imports both), the
 # build-only arches, and git send-email to prove the mails are sendable.

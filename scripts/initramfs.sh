@@ -15,22 +15,25 @@
 #                   test_vmalloc.ko go in /lib/modules when it has them
 #   --rootfs DIR    a Debian userspace (scripts/rootfs.sh) laid under it all:
 #                   the peer suites' dynamic programs and their libraries
+#   --peer DIR      with --rootfs: the peer suites' runners (qemu/peer) in
+#                   /peer, the selftests DIR (scripts/selftests.sh) in
+#                   /peer/selftests, and their unprivileged user "peer"
 # busybox-static is fetched once per arch with apt-get download into
 # ~/.cache/lazymm/busybox (the foreign ones with their own package lists).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,19p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
 }
 
-# rootfs_list DIR: gen_init_cpio lines for every directory, file and
-# symlink below DIR, owned by root as in the packages.  gen_init_cpio's
+# rootfs_list DIR [AT]: gen_init_cpio lines for every directory, file and
+# symlink below DIR (put at AT, default /), owned by root as in the packages.  gen_init_cpio's
 # list is split on white space and expands ${VAR} in names: a name with
 # either cannot be listed (Debian's programs and libraries have none; such
 # a file is named and left out).
 rootfs_list() {
-	local dir=$1 type path mode target
+	local dir=$1 at=${2:-} type path mode target
 	find "$dir" -mindepth 1 \( -type d -o -type f -o -type l \) \
 		-printf '%y\t%P\t%m\t%l\n' | LC_ALL=C sort -t "$(printf '\t')" -k2,2 |
 	while IFS=$'\t' read -r type path mode target; do
@@ -38,9 +41,9 @@ rootfs_list() {
 		*[[:space:]]* | *'$'*) note "--rootfs: left out /$path (white space or \$ in its name)"; continue ;;
 		esac
 		case $type in
-		d) echo "dir /$path $mode 0 0" ;;
-		f) echo "file /$path $dir/$path $mode 0 0" ;;
-		l) echo "slink /$path $target 0777 0 0" ;;
+		d) echo "dir $at/$path $mode 0 0" ;;
+		f) echo "file $at/$path $dir/$path $mode 0 0" ;;
+		l) echo "slink $at/$path $target 0777 0 0" ;;
 		esac
 	done
 }
@@ -72,7 +75,7 @@ gen_init_cpio() {
 }
 
 main() {
-	local arch= kdir= out= modules= rootfs= busybox cpio work m prog
+	local arch= kdir= out= modules= rootfs= peer= busybox cpio work m prog f
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h|--help) usage; exit 0 ;;
@@ -81,6 +84,7 @@ main() {
 		--out) out=$(optarg "$@"); shift ;;
 		--modules) modules=$(optarg "$@"); shift ;;
 		--rootfs) rootfs=$(optarg "$@"); shift ;;
+		--peer) peer=$(optarg "$@"); shift ;;
 		*) die "unknown option $1; see $0 --help" ;;
 		esac
 		shift
@@ -96,6 +100,11 @@ main() {
 		case $rootfs in
 		*[[:space:]]* | *'$'*) die "--rootfs $rootfs has white space or \$ in its path, which gen_init_cpio cannot read; set LAZYMM_CACHE to a plain path" ;;
 		esac
+	fi
+	if [ -n "$peer" ]; then
+		[ -n "$rootfs" ] || die "--peer needs --rootfs: the runners are Debian programs' (make one with scripts/rootfs.sh --arch $arch)"
+		[ -x "$peer/selftests.sh" ] ||
+			die "--peer $peer is not a selftests install (no selftests.sh); make one with scripts/selftests.sh --arch $arch"
 	fi
 	command -v "${CROSS_COMPILE}gcc" >/dev/null ||
 		die "no ${CROSS_COMPILE}gcc; run scripts/deps.sh $arch"
@@ -120,6 +129,21 @@ main() {
 		[ -z "$rootfs" ] || rootfs_list "$rootfs"
 		# The unprivileged user of the peer suites works in /tmp.
 		[ -z "$rootfs" ] || echo "dir /tmp 1777 0 0"
+		if [ -n "$peer" ]; then
+			echo "dir /peer 0755 0 0"
+			echo "dir /peer/selftests 0755 0 0"
+			rootfs_list "$peer" /peer/selftests
+			for f in "$LAZYMM_TOP"/qemu/peer/*; do
+				echo "file /peer/$(basename "$f") $f $(stat -c %a "$f") 0 0"
+			done
+			# The user stress-ng's exec stressor needs (it refuses root).
+			printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+				'peer:x:1000:1000:peer:/tmp:/bin/sh' >"$work/passwd"
+			printf '%s\n' 'root:x:0:' 'peer:x:1000:' >"$work/group"
+			echo "dir /etc 0755 0 0"
+			echo "file /etc/passwd $work/passwd 0644 0 0"
+			echo "file /etc/group $work/group 0644 0 0"
+		fi
 		echo "dir /dev 0755 0 0"
 		echo "nod /dev/console 0600 0 0 c 5 1"
 		echo "dir /bin 0755 0 0"

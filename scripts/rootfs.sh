@@ -4,13 +4,15 @@
 # stress-ng, perf and hackbench for the guest arch, with every library they
 # load, unpacked once into ~/.cache/lazymm/rootfs/DEB_ARCH-KEY/.
 #
-# Usage: scripts/rootfs.sh --arch ARCH [--refresh] [--no-deps]
+# Usage: scripts/rootfs.sh --arch ARCH [--packages FILE] [--refresh] [--no-deps]
 #   --arch ARCH   the guest: x86_64, arm64, powerpc (Debian amd64, arm64,
 #                 ppc64el)
+#   --packages FILE  another package list (default qemu/peer/packages;
+#                 scripts/selftests.sh builds against qemu/peer/sysroot)
 #   --refresh     build it again (Debian's security updates since the last)
 #   --no-deps     do not check for (or install) mmdebstrap
-# Prints the directory.  The packages are qemu/peer/packages; KEY hashes
-# them with the apt sources, so a changed list builds a new tree.
+# Prints the directory.  KEY hashes the package list with the apt sources,
+# so a changed list builds a new tree.
 #
 # Why mmdebstrap's "extract" variant: apt resolves the dependencies for
 # the guest's architecture and mmdebstrap only unpacks the packages; no
@@ -24,7 +26,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,13p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,15p' "$0"
 }
 
 ROOTFS_FORMAT=2
@@ -63,8 +65,8 @@ sources_text() {
 # DIR, which appears only once complete.
 build_tree() {
 	local deb_arch=$1 dir=$2 tmp sources=() pkgs
-	pkgs=$(sed '/^#/d' "$LAZYMM_TOP/qemu/peer/packages" | xargs | tr ' ' ,)
-	[ -n "$pkgs" ] || die "qemu/peer/packages names no package; list one a line"
+	pkgs=$(sed '/^#/d' "$packages" | xargs | tr ' ' ,)
+	[ -n "$pkgs" ] || die "$packages names no package; list one a line"
 	mapfile -t sources < <(apt_sources)
 	# What a SIGKILLed run left (the trap below covers the rest).
 	rm -rf "$dir".partial.*
@@ -91,24 +93,27 @@ build_tree() {
 
 main() {
 	local arch= refresh=0 deps=1 key dir
+	packages=$LAZYMM_TOP/qemu/peer/packages
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h|--help) usage; exit 0 ;;
 		--arch) arch=$(optarg "$@"); shift ;;
 		--refresh) refresh=1 ;;
+		--packages) packages=$(optarg "$@"); shift ;;
 		--no-deps) deps=0 ;;
 		*) die "unknown option $1; see $0 --help" ;;
 		esac
 		shift
 	done
 	load_arch "$arch"
+	[ -f "$packages" ] || die "--packages $packages: no such file; give a package list, one a line"
 	[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" --peer >&2
 	command -v mmdebstrap >/dev/null ||
 		die "mmdebstrap is missing; install it with: scripts/deps.sh --peer"
 	key=$({
 		# How a tree is made: bump it when build_tree changes.
 		echo "format $ROOTFS_FORMAT ${EXCLUDES[*]}"
-		cat "$LAZYMM_TOP/qemu/peer/packages"
+		cat "$packages"
 		sources_text
 	} | sha256sum | cut -c1-12)
 	dir=$LAZYMM_CACHE/rootfs/$DEB_ARCH-$key

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Judge the console of a torture boot: passed or failed, and why.
 
-Usage: scripts/torture-judge.py CONSOLE [--mode stress|rcutorture]
+Usage: scripts/torture-judge.py CONSOLE [--mode stress|rcutorture|peer]
            [--expect FILE] [--timed-out SECONDS] [--summary FILE]
 
 A run fails on any line that matches one of BAD (a kernel warning, BUG,
@@ -10,8 +10,12 @@ Oops, lockdep, KASAN or RCU-stall report, "Bad rss-counter", ...) unless it
 also matches one of HARMLESS, and on any of REQUIRED missing: the start and
 end markers of qemu/init (a guest that hung, crashed or was killed by the
 timeout never prints the end one), the workload's clean exit ("lazymm-stress:
-exit 0", or rcutorture's "End of test: SUCCESS"), and each line of --expect
-(kunit/qemu/TARGET.expect: the guest had 4 CPUs, the MMU asked for).
+exit 0", rcutorture's "End of test: SUCCESS", or "lazymm-peer: exit 0"), and
+each line of --expect (kunit/qemu/TARGET.expect: the guest had 4 CPUs, the
+MMU asked for).  In a peer run the suites' own output is KTAP: its
+diagnostic lines ("# ...", the programs' output, which may say "BUG" or
+"WARNING" of themselves) are not kernel reports and are not matched; the
+kernel's lines are.
 
 Output: "judge: passed" or "judge: FAILED", then the offending console
 lines, first ones first, each as "console.log:LINE: text" (up to 40), then
@@ -44,7 +48,7 @@ BAD = [
                   r'|rcu_\w+ kthread starved'),
     ('rcutorture', r'End of test: (?!SUCCESS)'),
     ('hung-task', r'blocked for more than \d+ seconds'),
-    ('stress', r'^lazymm-(stress|rcutorture|torture): error'),
+    ('stress', r'^lazymm-(stress|rcutorture|torture|peer): error'),
     ('warning', r'WARNING:'),
     ('bug', r'\bBUG[: ]|kernel BUG at'),
     ('oops', r'\bOops\b|Unable to handle kernel'),
@@ -64,7 +68,11 @@ END = 'lazymm-torture: end'
 WORKLOAD_OK = {
     'stress': 'lazymm-stress: exit 0',
     'rcutorture': 'End of test: SUCCESS',
+    'peer': 'lazymm-peer: exit 0',
 }
+
+# A peer suite's KTAP diagnostic line: a program's output, not the kernel's.
+KTAP_DIAGNOSTIC = re.compile(r'^\s*# ')
 
 MAX_SHOWN = 40
 
@@ -84,6 +92,8 @@ def judge(lines, mode='stress', expect=(), timed_out=None):
     bad = []
     for i, raw in enumerate(lines, 1):
         line = strip_prefix(raw.rstrip('\n'))
+        if mode == 'peer' and KTAP_DIAGNOSTIC.match(raw):
+            continue
         for name, rx in bad_res:
             if rx.search(line):
                 if not any(ok.search(line) for ok in ok_res):
@@ -95,7 +105,7 @@ def judge(lines, mode='stress', expect=(), timed_out=None):
         missing.append(f'no "{START}": the initramfs /init never ran')
     want = WORKLOAD_OK[mode]
     if want not in text:
-        m = re.search(r'lazymm-(?:stress|rcutorture): exit (\d+)', text)
+        m = re.search(r'lazymm-(?:stress|rcutorture|peer): exit (\d+)', text)
         if m and m.group(1) != '0':
             missing.append(f'the {mode} workload exited {m.group(1)}, '
                            f'not 0 (no "{want}")')
@@ -135,6 +145,13 @@ def summarize(lines, mode):
     m = re.search(r'lazymm-torture: start .*duration=(\d+)', text)
     if m and not done:
         out.append(('seconds', m.group(1)))
+    # A peer run: each suite's exit, and the benchmarks' figures.
+    for suite, rc in re.findall(r'^lazymm-peer: suite (\S+) end exit (\d+)$',
+                                text, re.M):
+        out.append((f'suite_{suite}_exit', rc))
+    for name, value in re.findall(r'^\s*# lazymm-metric: (\S+) (\S+)',
+                                  text, re.M):
+        out.append((f'metric_{name}', value))
     for when in ('before', 'after'):
         for name, value in re.findall(
                 rf'^lazymm-vmstat: {when} (\S+) (\d+)$', text, re.M):

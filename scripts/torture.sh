@@ -17,6 +17,15 @@
 #   --no-deps        do not check for (or install) Debian packages
 #   --rcutorture     run the kernel's rcutorture (module) with CPU hotplug
 #                    instead of the stress program
+#   --peer SUITES    make peer: run the peer suites (comma-separated:
+#                    selftests, stress-ng, perf) in a Debian userspace
+#                    instead (scripts/rootfs.sh, scripts/selftests.sh);
+#                    --duration is then the seconds of each stressor, and
+#                    the run dir gets peer/SUITE.{ktap,json,counts}
+#   --base           the same run on Debian's 6.1 without the series (its
+#                    own tree, ~/.cache/lazymm/pristine/linux-6.1.y, build
+#                    dir ARCH-base, SCHEME=base): what the series must not
+#                    make worse
 #   --kasan          x86_64 only: the same kernel with KASAN, own build dir
 #   --timeout SEC    kill QEMU after SEC (default: duration + 600)
 #   --initramfs FILE boot this initramfs instead of building one (the one a
@@ -37,11 +46,11 @@ set -euo pipefail
 cmdline=("$0" "$@")
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,33p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,42p' "$0"
 }
 
 arch=x86_64 mmu= scheme=refcount duration=60 kdir= build_dir= res= deps=1
-mode=stress kasan=0 timeout_s= initramfs= prepare=0
+mode=stress kasan=0 timeout_s= initramfs= prepare=0 suites= base=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -54,7 +63,9 @@ while [ $# -gt 0 ]; do
 	--run-dir) res=$(optarg "$@"); shift ;;
 	--no-deps) deps=0 ;;
 	--rcutorture) mode=rcutorture ;;
+	--peer) mode=peer suites=$(optarg "$@"); shift ;;
 	--kasan) kasan=1 ;;
+	--base) base=1 ;;
 	--timeout) timeout_s=$(optarg "$@"); shift ;;
 	--initramfs) initramfs=$(optarg "$@"); shift ;;
 	--prepare-only) prepare=1 ;;
@@ -73,6 +84,21 @@ esac
 case ${timeout_s:-1} in
 '' | *[!0-9]* | 0) die "--timeout $timeout_s is not a positive number of seconds" ;;
 esac
+for s in $(echo "$suites" | tr , ' '); do
+	case $s in
+	selftests | stress-ng | perf) ;;
+	*) die "unknown peer suite $s; use selftests, stress-ng, perf (comma-separated)" ;;
+	esac
+done
+[ $mode != peer ] || [ -n "${suites//,/}" ] ||
+	die "--peer names no suite; use selftests, stress-ng, perf (comma-separated)"
+# A peer run's length is its suites': under TCG the selftests take about
+# ten minutes, stress-ng its stressors' seconds and a few each to start.
+peer_secs=0
+case ",$suites," in *,selftests,*) peer_secs=$((peer_secs + 900)) ;; esac
+case ",$suites," in *,stress-ng,*) peer_secs=$((peer_secs + 30 * (duration + 10))) ;; esac
+case ",$suites," in *,perf,*) peer_secs=$((peer_secs + 300)) ;; esac
+[ $mode != peer ] || timeout_s=${timeout_s:-$((peer_secs + 600))}
 timeout_s=${timeout_s:-$((duration + 600))}
 variant=$scheme
 if [ $kasan = 1 ]; then
@@ -84,8 +110,18 @@ if [ $kasan = 1 ]; then
 fi
 [ -z "$initramfs" ] || [ -f "$initramfs" ] ||
 	die "--initramfs $initramfs does not exist; give a file a --prepare-only run wrote"
+if [ $base = 1 ]; then
+	[ -z "$kdir" ] || die "--base runs Debian's own 6.1 tree; drop --kdir (KDIR=)"
+	[ $kasan = 0 ] || die "--base has no KASAN variant; drop one of them"
+	scheme=base variant=base
+fi
 [ -z "$kdir" ] || kdir=$(resolve_kdir "$kdir")
 [ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" ${kdir:+--no-tree} "$arch"
+if [ $base = 1 ]; then
+	# Extracted once, never patched: kunit.sh is told to take it as it is.
+	kdir=$("$LAZYMM_TOP/scripts/get-tree.sh" "$LAZYMM_CACHE/pristine/linux-6.1.y")
+	export LAZYMM_AS_IS=1
+fi
 [ -n "$kdir" ] || kdir=$("$LAZYMM_TOP/scripts/get-tree.sh")
 kdir=$(resolve_kdir "$kdir")
 build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$variant}
@@ -125,12 +161,20 @@ fi
 build_dir=$(cd "$build_dir" && pwd)
 cp "$build_dir/.config" "$res/config"
 
-# 2. The initramfs: BusyBox, the stress program, /init, rcutorture.ko.
+# 2. The initramfs: BusyBox, the stress program, /init, rcutorture.ko;
+# for the peer suites, the Debian userspace and the selftests too.
 if [ -n "$initramfs" ]; then
 	cp "$initramfs" "$res/initramfs.cpio.gz"
 else
+	peer_opts=()
+	if [ $mode = peer ]; then
+		rootfs_opts=(--arch "$arch")
+		[ $deps = 1 ] || rootfs_opts+=(--no-deps)
+		peer_opts=(--rootfs "$("$LAZYMM_TOP/scripts/rootfs.sh" "${rootfs_opts[@]}")")
+		peer_opts+=(--peer "$("$LAZYMM_TOP/scripts/selftests.sh" --arch "$arch" --kdir "$kdir" --no-deps)")
+	fi
 	"$LAZYMM_TOP/scripts/initramfs.sh" --arch "$arch" --kdir "$kdir" \
-		--modules "$build_dir" --out "$res/initramfs.cpio.gz" 2>"$res/initramfs.log" || {
+		--modules "$build_dir" "${peer_opts[@]}" --out "$res/initramfs.cpio.gz" 2>"$res/initramfs.log" || {
 		cat "$res/initramfs.log" >&2
 		exit 1
 	}
@@ -146,8 +190,9 @@ append="$append lazymm.mode=$mode lazymm.duration=$duration"
 # 5 s in.  /init passes rcutorture.* on to insmod, and ends the test itself
 # (rmmod) after the duration instead of shutdown_secs, so every arch's
 # poweroff path is the same.
-[ $mode = stress ] ||
+[ $mode != rcutorture ] ||
 	append="$append rcutorture.onoff_interval=100 rcutorture.onoff_holdoff=5"
+[ $mode != peer ] || append="$append lazymm.suites=$suites"
 mapfile -d '' -t qemu < <(python3 "$LAZYMM_TOP/qemu/qemu-cmd.py" -0 \
 	--target "$TARGET" --build-dir "$build_dir" \
 	--initrd "$res/initramfs.cpio.gz" --append "$append")
@@ -174,7 +219,7 @@ relay_progress() {
 			[ "$n" -gt "$seen" ] || continue
 			seen=$n quiet=0
 			note "  guest: ${line#*:}"
-		done < <(grep -naE 'lazymm-stress: progress|rcu-torture: rtc:' "$res/console.log" 2>/dev/null)
+		done < <(grep -naE 'lazymm-stress: progress|rcu-torture: rtc:|lazymm-peer: suite|^ *(not )?ok [0-9]+ ' "$res/console.log" 2>/dev/null)
 		if [ "$quiet" -ge "${LAZYMM_PROGRESS_SECONDS:-60}" ]; then
 			quiet=0
 			note "  torture $TARGET/$suffix: $(($(date +%s) - start)) s of $duration, console $(wc -l <"$res/console.log") lines so far"
@@ -209,6 +254,21 @@ sed 's/^/  /' "$res/judge.txt" >&2
 summary_value() {
 	sed -n "s/^$1=//p" "$res/summary" | tail -n 1 | grep . || echo '?'
 }
+if [ $mode = peer ]; then
+	# Each suite's own counts (kunit.py's parser); the judge's verdict is
+	# one more check.
+	"$LAZYMM_TOP/scripts/peer-results.sh" "$res" "$kdir" "$suites" >&2 || true
+	read -r p f k <"$res/peer/counts"
+	if [ $jrc = 0 ]; then p=$((p + 1)); else f=$((f + 1)); fi
+	echo "$p $f $k" >"$res/counts"
+	line="peer $TARGET/$scheme: $p passed, $f failed, $k skipped (the judge included)"
+	if [ $jrc = 0 ] && [ "$f" = 0 ]; then
+		echo "$line ($res)"
+		exit 0
+	fi
+	echo "$line; see $res/judge.txt ($res)"
+	exit 1
+fi
 detail="$(summary_value seconds) s, $(summary_value hotplug_ops) CPU hotplug ops"
 [ $mode = rcutorture ] || detail="$detail, $(summary_value exec) exec, $(summary_value exit) exit"
 [ $jrc = 0 ] || finish FAILED "$detail; see $res/judge.txt"

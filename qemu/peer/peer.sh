@@ -1,0 +1,44 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The peer suites in the guest (qemu/init runs it for lazymm.mode=peer):
+# make the Debian userspace's environment, then run each suite, its KTAP
+# between marker lines scripts/peer.sh cuts the console at.
+#
+# Usage: peer.sh SUITES SECONDS
+#   SUITES   comma-separated: selftests, stress-ng, perf
+#   SECONDS  each stressor's run (stress-ng -t)
+# Prints "lazymm-peer: suite NAME begin", the suite's KTAP, "lazymm-peer:
+# suite NAME end exit N" per suite.  Exit: 0 every suite passed, else 1.
+suites=$1 secs=$2
+here=$(dirname "$0")
+
+# What a Debian system has mounted and the tests expect.
+mkdir -p /dev/shm /dev/pts /sys/kernel/debug
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t debugfs debugfs /sys/kernel/debug
+chmod 1777 /tmp
+# test_vmalloc.sh loads its module with modprobe: give busybox's modprobe
+# the flat /lib/modules the initramfs has, as this kernel's.
+rel=$(uname -r)
+mkdir -p "/lib/modules/$rel"
+for m in /lib/modules/*.ko; do
+	[ -f "$m" ] || continue
+	ln -sf "$m" "/lib/modules/$rel/"
+	echo "$(basename "$m"):" >>"/lib/modules/$rel/modules.dep"
+done
+
+rc=0
+for s in $(echo "$suites" | tr , ' '); do
+	echo "lazymm-peer: suite $s begin"
+	case $s in
+	selftests) "$here/selftests/selftests.sh" ;;
+	stress-ng) "$here/stress-ng.sh" -t "$secs" ;;
+	perf) "$here/perf.sh" ;;
+	*) echo "lazymm-peer: error: no suite $s (selftests, stress-ng, perf)"; false ;;
+	esac
+	src=$?
+	echo "lazymm-peer: suite $s end exit $src"
+	[ $src = 0 ] || rc=1
+done
+exit $rc

@@ -1,0 +1,267 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Host-side tests of the peer suites (make peer): the in-guest selftests
+and perf runners with stand-in programs, the per-suite counting of a
+console, the judge's peer mode, and the bad input the scripts refuse."""
+import json
+import os
+import subprocess
+import sys
+
+import host_test
+from host_test import write
+
+PEER = os.path.join(host_test.TOP, 'qemu', 'peer')
+
+# A stand-in for kunit.py parse: the KTAP's cases as kunit.py's JSON (the
+# real parser runs in every real peer run; here only the plumbing is
+# tested).  It logs its arguments.
+FAKE_KUNIT_PARSE = r'''#!/usr/bin/env python3
+import json, os, re, sys
+with open(os.environ['FAKE_KUNIT_LOG'], 'a') as log:
+    log.write(' '.join(sys.argv[1:]) + '\n')
+out = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--json=')][0]
+cases = []
+for line in open(sys.argv[-1]):
+    m = re.match(r'^    (not ok|ok) \d+ (\S+)( # SKIP)?', line)
+    if m:
+        status = 'SKIP' if m.group(3) else ('PASS' if m.group(1) == 'ok' else 'FAIL')
+        cases.append({'name': m.group(2), 'status': status})
+json.dump({'name': 'top', 'test_cases': [],
+           'sub_groups': [{'name': 'suite', 'test_cases': cases, 'sub_groups': []}]},
+          open(out, 'w'))
+'''
+
+
+class PeerSelftestsTest(host_test.Fixture):
+    """qemu/peer/selftests.sh: programs of a list, by exit status."""
+
+    def setUp(self):
+        super().setUp()
+        self.dir = os.path.join(self.tmp, 'install')
+        progs = {'a/passes': 'echo fine; exit 0', 'a/skips': 'exit 4',
+                 'b/fails': 'echo "BUG: not really"; exit 1',
+                 'b/hangs': 'sleep 30', 'b/args': 'echo "args: $*"; pwd'}
+        for rel, body in progs.items():
+            write(os.path.join(self.dir, rel), '#!/bin/sh\n' + body + '\n')
+            os.chmod(os.path.join(self.dir, rel), 0o755)
+        write(os.path.join(self.dir, 'selftests'),
+              '# NAME TIMEOUT PROGRAM ARGS\n\n'
+              'pass 10 a/passes\nskip 10 a/skips\nfail 10 b/fails\n'
+              'hang 1 b/hangs\nargs 10 b/args -x 1\n')
+        with open(os.path.join(PEER, 'selftests.sh')) as f:
+            write(os.path.join(self.dir, 'selftests.sh'), f.read())
+
+    def run_selftests(self, *names):
+        return host_test.sh(['sh', os.path.join(self.dir, 'selftests.sh')] + list(names),
+                            env=dict(self.env, TMPDIR=self.tmp, PATH=os.environ['PATH']),
+                            check=False)
+
+    def test_exit_status_decides(self):
+        r = self.run_selftests()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[:5], ['KTAP version 1', '1..1', '    KTAP version 1',
+                                     '    # Subtest: selftests', '    1..5'])
+        results = [l for l in lines if l.startswith(('    ok', '    not ok'))]
+        self.assertEqual(results, ['    ok 1 pass', '    ok 2 skip # SKIP (exit 4)',
+                                   '    not ok 3 fail # exit 1',
+                                   '    not ok 4 hang # TIMEOUT after 1 s',
+                                   '    ok 5 args'])
+        self.assertEqual(lines[-1], 'not ok 1 selftests')
+        # The program's output is a diagnostic; it runs in its own
+        # directory, with its arguments.
+        self.assertIn('    # BUG: not really', lines)
+        self.assertIn('    # args: -x 1', lines)
+        self.assertIn('    # ' + os.path.join(self.dir, 'b'), lines)
+
+    def test_named_only(self):
+        r = self.run_selftests('pass', 'skip')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('    1..2', r.stdout.splitlines())
+        self.assertEqual(r.stdout.splitlines()[-1], 'ok 1 selftests')
+
+    def test_unknown_name_refused(self):
+        r = self.run_selftests('pass', 'nosuch')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('nosuch is not in', r.stderr)
+        self.assertEqual(r.stdout, '')
+
+
+# perf and hackbench as the guest runs them: figures in their own formats;
+# FAKE_PERF_RC fails them, FAKE_PERF_MUTE leaves the figure out.
+FAKE_PERF = r'''#!/bin/sh
+[ -z "${FAKE_PERF_MUTE:-}" ] || exit 0
+case "$*" in
+*pipe*) echo "# Running 'sched/pipe' benchmark:"; echo "     Total time: 0.331 [sec]"
+        echo; echo "      16.555100 usecs/op" ;;
+*messaging*) echo "     Total time: 0.799 [sec]" ;;
+esac
+exit ${FAKE_PERF_RC:-0}
+'''
+FAKE_HACKBENCH = '#!/bin/sh\necho "Running in process mode"\necho "Time: 0.534"\n'
+
+
+class PeerPerfTest(host_test.Fixture):
+    """qemu/peer/perf.sh: the benchmarks' figures as metric lines."""
+
+    def setUp(self):
+        super().setUp()
+        bindir = os.path.join(self.tmp, 'fake-bin')
+        for name, text in (('perf', FAKE_PERF), ('hackbench', FAKE_HACKBENCH)):
+            write(os.path.join(bindir, name), text)
+            os.chmod(os.path.join(bindir, name), 0o755)
+        self.path = bindir + ':' + os.environ['PATH']
+
+    def run_perf(self, *args, **env):
+        return host_test.sh(['sh', os.path.join(PEER, 'perf.sh')] + list(args),
+                            env=dict(self.env, TMPDIR=self.tmp, PATH=self.path, **env),
+                            check=False)
+
+    def test_figures(self):
+        r = self.run_perf('-r', '2')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines.count('    # lazymm-metric: pipe_threads 16.555100 usecs/op'), 2)
+        self.assertEqual(lines.count('    # lazymm-metric: messaging_threads 0.799 sec'), 2)
+        self.assertEqual(lines.count('    # lazymm-metric: hackbench_threads 0.534 sec'), 2)
+        self.assertIn('    ok 1 pipe_threads', lines)
+        self.assertIn('    ok 5 hackbench_threads', lines)
+        self.assertEqual(lines[-1], 'ok 1 perf')
+
+    def test_failure_or_no_figure_fails(self):
+        r = self.run_perf('pipe_threads', FAKE_PERF_RC='1')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('    not ok 1 pipe_threads # exit 1', r.stdout.splitlines())
+        r = self.run_perf('messaging_process', FAKE_PERF_MUTE='1')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('    not ok 1 messaging_process # no figure in its output',
+                      r.stdout.splitlines())
+
+    def test_unknown_case_refused(self):
+        r = self.run_perf('nosuch')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('no case nosuch', r.stderr)
+
+
+def suite_ktap(name, *results):
+    lines = ['KTAP version 1', '1..1', '    KTAP version 1',
+             f'    # Subtest: {name}', f'    1..{len(results)}']
+    lines += [f'    {r}' for r in results]
+    return lines + ['ok 1 ' + name]
+
+
+class PeerResultsTest(host_test.Fixture):
+    """scripts/peer-results.sh: each suite cut from the console and counted."""
+
+    def setUp(self):
+        super().setUp()
+        self.kdir = self.new_tree()
+        write(os.path.join(self.kdir, 'tools/testing/kunit/kunit.py'), FAKE_KUNIT_PARSE)
+        self.log = os.path.join(self.tmp, 'kunit.log')
+        self.env['FAKE_KUNIT_LOG'] = self.log
+        self.res = os.path.join(self.tmp, 'run')
+
+    def console(self, lines):
+        write(os.path.join(self.res, 'console.log'), '\n'.join(lines) + '\n')
+
+    def test_counts_per_suite(self):
+        self.console(
+            ['[    1.000000] Linux version 6.1.192', 'lazymm-peer: suite selftests begin']
+            + suite_ktap('selftests', 'ok 1 a', 'ok 2 b # SKIP (exit 4)')[:6]
+            # The kernel's lines interleave with the suite's: left out.
+            + ['[   12.000000]     not ok 9 from the kernel log']
+            + suite_ktap('selftests', 'ok 1 a', 'ok 2 b # SKIP (exit 4)', 'not ok 3 c # exit 1')[6:]
+            + ['lazymm-peer: suite selftests end exit 1', 'lazymm-peer: suite perf begin']
+            + suite_ktap('perf', 'ok 1 pipe_threads')
+            + ['lazymm-peer: suite perf end exit 0'])
+        r = self.script('peer-results.sh', self.res, self.kdir, 'selftests,perf')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.read(self.res, 'peer/selftests.counts'), '1 1 1\n')
+        self.assertEqual(self.read(self.res, 'peer/perf.counts'), '1 0 0\n')
+        self.assertEqual(self.read(self.res, 'peer/counts'), '2 1 1\n')
+        self.assertIn('selftests: 1 passed, 1 failed, 1 skipped', r.stdout)
+        self.assertIn('FAIL suite.c', r.stdout)
+        ktap = self.read(self.res, 'peer/selftests.ktap')
+        self.assertNotIn('from the kernel log', ktap)
+        self.assertTrue(ktap.startswith('KTAP version 1\n'), ktap)
+        # The tree's own kunit.py parse read each suite's KTAP.
+        with open(self.log) as f:
+            calls = f.read().splitlines()
+        self.assertEqual(len(calls), 2, calls)
+        self.assertTrue(calls[0].startswith('parse --json='), calls)
+
+    def test_cut_short_and_never_began(self):
+        self.console(['lazymm-peer: suite stress-ng begin']
+                     + suite_ktap('stress-ng', 'ok 1 context')[:6]
+                     + ['[   50.000000] Kernel panic - not syncing'])
+        r = self.script('peer-results.sh', self.res, self.kdir, 'stress-ng,perf')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.read(self.res, 'peer/stress-ng.counts'), '1 1 0\n')
+        self.assertEqual(self.read(self.res, 'peer/perf.counts'), '0 1 0\n')
+        self.assertIn('cut short', r.stdout)
+        self.assertIn('perf: the suite never began', r.stdout)
+
+    def test_bad_input(self):
+        r = self.script('peer-results.sh', self.res, self.kdir, 'perf')
+        self.assertFailsWith(r, 'no console.log', 'torture.sh --peer')
+        self.console(['x'])
+        r = self.script('peer-results.sh', self.res, self.tmp, 'perf')
+        self.assertFailsWith(r, 'no tools/testing/kunit/kunit.py')
+        r = self.script('peer-results.sh', self.res)
+        self.assertFailsWith(r, 'usage')
+
+
+class PeerJudgeTest(host_test.Fixture):
+    """scripts/torture-judge.py --mode peer."""
+
+    def judge(self, lines):
+        path = os.path.join(self.tmp, 'console.log')
+        write(path, '\n'.join(lines) + '\n')
+        summary = os.path.join(self.tmp, 'summary')
+        r = host_test.sh([sys.executable, os.path.join(host_test.TOP, 'scripts',
+                                                       'torture-judge.py'),
+                          path, '--mode', 'peer', '--summary', summary], check=False)
+        with open(summary) as f:
+            return r, f.read()
+
+    RUN = ['lazymm-torture: start mode=peer duration=10 cpus=4',
+           'lazymm-peer: suite perf begin',
+           '    # a test of its own says: BUG: WARNING: Oops',
+           '    # lazymm-metric: pipe_threads 16.5 usecs/op',
+           'lazymm-peer: suite perf end exit 0']
+    END = ['lazymm-peer: exit 0', 'lazymm-torture: end']
+
+    def test_programs_output_is_not_a_kernel_report(self):
+        r, summary = self.judge(self.RUN + self.END)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn('suite_perf_exit=0', summary)
+        self.assertIn('metric_pipe_threads=16.5', summary)
+
+    def test_kernel_report_and_failed_suite_fail(self):
+        r, _ = self.judge(self.RUN + ['[   20.100000] WARNING: CPU: 1 PID: 7 at mm/x.c:1']
+                          + self.END)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('[warning]', r.stdout)
+        r, _ = self.judge(self.RUN + ['lazymm-peer: exit 1', 'lazymm-torture: end'])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('the peer workload exited 1', r.stdout)
+
+
+class PeerInputTest(host_test.Fixture):
+    """What make peer refuses before anything slow happens."""
+
+    def test_bad_input(self):
+        r = self.script('torture.sh', '--no-deps', '--peer', 'selftests,nosuch')
+        self.assertFailsWith(r, 'unknown peer suite nosuch', 'selftests, stress-ng, perf')
+        r = self.script('torture.sh', '--no-deps', '--peer', ',')
+        self.assertFailsWith(r, '--peer names no suite')
+        r = self.script('torture.sh', '--no-deps', '--peer', 'perf', '--base',
+                        '--kdir', self.tmp)
+        self.assertFailsWith(r, '--base runs Debian', 'drop --kdir')
+        r = self.script('selftests.sh', '--no-deps', '--arch', 'sparc')
+        self.assertFailsWith(r, 'unknown ARCH=sparc')
+        kdir = os.path.join(self.tmp, 'k')
+        os.makedirs(kdir)
+        r = self.script('initramfs.sh', '--arch', 'x86_64', '--kdir', kdir,
+                        '--out', os.path.join(self.tmp, 'i.gz'), '--peer', self.tmp)
+        self.assertFailsWith(r, '--peer needs --rootfs')
