@@ -4,32 +4,40 @@
 # configs through olddefconfig with and without the series, one check per
 # arch (scripts/config-check.sh); then the KUnit matrix of kunit/matrix, each
 # line followed by a short torture boot of the same kernel
-# (scripts/torture.sh), "[i/N]" as it goes.  Ends with a table (arch/MMU x
-# scheme: KUnit counts, torture verdict, time), saved with the record and
-# the last line under results/test-DATE/, then one line "N passed, N
-# failed[, N skipped]" summing every check; a torture run is one.
+# (scripts/torture.sh) and a short peer boot (torture.sh --peer --short:
+# qemu/peer/short's selftests, stressors and benchmarks in the Debian
+# userspace), "[i/N]" as it goes.  Ends with a table (arch/MMU x scheme:
+# KUnit counts, torture verdict, peer counts, time), saved with the record
+# and the last line under results/test-DATE/, then one line "N passed, N
+# failed[, N skipped]" summing every check; a torture run is one, a peer
+# run each of its cases and its judge.
 #
 # Usage: scripts/test.sh [--host-only] [--kdir DIR] [--torture-seconds N]
+#                        [--peer-seconds N]
 #   --host-only          only the host-side tests (no kernel build, seconds)
 #   --kdir DIR           run the matrix on this 6.1.y tree, not the default
 #   --torture-seconds N  workload seconds of each torture boot (default 60,
 #                        or $LAZYMM_TORTURE_SECONDS); 0: no torture boots
+#   --peer-seconds N     seconds of each stressor of the peer boots (default
+#                        3, or $LAZYMM_PEER_SECONDS); 0: no peer boots
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # The command as run, for the test dir's record.
 cmdline=("$0" "$@")
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,16p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
 }
 
 host_only=0 kdir_opt=() torture_seconds=${LAZYMM_TORTURE_SECONDS:-60}
+peer_seconds=${LAZYMM_PEER_SECONDS:-3}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
 	--host-only) host_only=1 ;;
 	--kdir) kdir_opt=(--kdir "${2:?--kdir needs a value}"); shift ;;
 	--torture-seconds) torture_seconds=$(optarg "$@"); shift ;;
+	--peer-seconds) peer_seconds=$(optarg "$@"); shift ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
 	shift
@@ -67,6 +75,25 @@ run_torture() {
 	esac
 }
 
+# run_peer ARCH MMU SCHEME RUN: the short peer boot of the same kernel;
+# each case and the judge count.  Sets peer ("P/F/S").
+run_peer() {
+	local rc=0 c
+	"$LAZYMM_TOP/scripts/torture.sh" --no-deps --arch "$1" ${2:+--mmu "$2"} \
+		--scheme "$3" --peer selftests,stress-ng,perf --short \
+		--duration "$peer_seconds" --run-dir "$4/peer" \
+		"${kdir_opt[@]}" </dev/null || rc=$?
+	if [ $rc = 77 ]; then
+		add 0 0 1
+		peer=skipped
+		return
+	fi
+	c=$(cat "$4/peer/counts" 2>/dev/null || echo 0 1 0)
+	# shellcheck disable=SC2086
+	add $c
+	peer=$(echo "$c" | tr ' ' /)
+}
+
 # run_config_check: Debian's own configs through make olddefconfig, base
 # tree vs series (scripts/config-check.sh): one check per arch, no build.
 run_config_check() {
@@ -87,7 +114,7 @@ run_config_check() {
 		p=$2 f=$4 ;;
 	esac
 	add "$p" "$f" 0
-	row "config (Debian)" - - "$p" "$f" 0 - "$(elapsed "$t0")"
+	row "config (Debian)" - - "$p" "$f" 0 - - "$(elapsed "$t0")"
 }
 
 # run_kunit_matrix: one scripts/kunit.sh per line of kunit/matrix, "[i/N]"
@@ -101,7 +128,7 @@ run_kunit_matrix() {
 		t0=$(date +%s)
 		note "[$i/$n] $arch${mmu:+/$mmu}/$scheme"
 		run=$test_dir/$arch${mmu:+-$mmu}-$scheme
-		rc=0 verdict=-
+		rc=0 verdict=- peer=-
 		"$LAZYMM_TOP/scripts/kunit.sh" --no-deps --arch "$arch" \
 			${mmu:+--mmu "$mmu"} --scheme "$scheme" --run-dir "$run" \
 			"${kdir_opt[@]}" </dev/null || rc=$?
@@ -115,9 +142,10 @@ run_kunit_matrix() {
 			# shellcheck disable=SC2086
 			add $c
 			[ "$torture_seconds" = 0 ] || run_torture "$arch" "$mmu" "$scheme" "$run"
+			[ "$peer_seconds" = 0 ] || run_peer "$arch" "$mmu" "$scheme" "$run"
 		fi
 		# shellcheck disable=SC2086
-		row "$arch" "${mmu:--}" "$scheme" $c "$verdict" "$(elapsed "$t0")"
+		row "$arch" "${mmu:--}" "$scheme" $c "$verdict" "$peer" "$(elapsed "$t0")"
 	done < <(matrix_lines)
 }
 
@@ -140,8 +168,8 @@ elapsed() {
 # test dir, with the record of what ran.
 write_table() {
 	{
-		echo "| arch | MMU | scheme | KUnit passed | failed | skipped | torture ${torture_seconds} s | time |"
-		echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+		echo "| arch | MMU | scheme | KUnit passed | failed | skipped | torture ${torture_seconds} s | peer P/F/S | time |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 		printf '%s\n' "${rows[@]}"
 	} >"$test_dir/table.md"
 	cat "$test_dir/table.md"
@@ -164,11 +192,13 @@ install_host_test_tools
 t0=$start
 run_host_tests
 # shellcheck disable=SC2086
-row "host tests" - - $host_counts - "$(elapsed "$t0")"
+row "host tests" - - $host_counts - - "$(elapsed "$t0")"
 if [ $host_only = 0 ]; then
 	# The kernels: every arch's cross compiler and QEMU, and Debian's tree
 	# unless --kdir names one.
 	"$LAZYMM_TOP/scripts/deps.sh" ${kdir_opt[@]:+--no-tree}
+	# The peer boots' Debian userspace is unpacked with mmdebstrap.
+	[ "$peer_seconds" = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" --peer
 	test_dir=$LAZYMM_RESULTS/test-$(date +%Y%m%d-%H%M%S)
 	mkdir -p "$test_dir"
 	# Debian's configs go with Debian's tree, not with a --kdir one.

@@ -48,6 +48,9 @@ BAD = [
                   r'|rcu_\w+ kthread starved'),
     ('rcutorture', r'End of test: (?!SUCCESS)'),
     ('hung-task', r'blocked for more than \d+ seconds'),
+    # lib/test_vmalloc.c reports its failures only in the kernel log
+    # (test_vmalloc.sh exits 0 whatever they were).
+    ('test_vmalloc', r'^Summary: \S+ passed: \d+ failed: [1-9]'),
     ('stress', r'^lazymm-(stress|rcutorture|torture|peer): error'),
     ('warning', r'WARNING:'),
     ('bug', r'\bBUG[: ]|kernel BUG at'),

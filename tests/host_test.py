@@ -1118,15 +1118,18 @@ class TargetDepsTest(Fixture):
 
 FAKE_RUN = r'''#!/usr/bin/env bash
 # A stand-in for scripts/%s: counts from the arch, the run dir from --run-dir.
+name=%s
 while [ $# -gt 0 ]; do
-	case $1 in --arch) arch=$2 ;; --run-dir) run=$2 ;; esac
+	case $1 in --arch) arch=$2 ;; --run-dir) run=$2 ;; --peer) name=peer ;; esac
 	shift
 done
 mkdir -p "$run"
-case %s:$arch in
+case $name:$arch in
 kunit:arm64) echo "1 1 0" >"$run/counts"; exit 1 ;;
 kunit:*) echo "5 0 2" >"$run/counts" ;;
 torture:arm64) exit 1 ;;
+peer:arm64) echo "2 1 0" >"$run/counts"; exit 1 ;;
+peer:*) echo "7 0 1" >"$run/counts" ;;
 esac
 exit 0
 '''
@@ -1156,11 +1159,12 @@ class TestScriptTest(Fixture):
         self.assertIn('lazymm: [1/2] x86_64/refcount\n', r.stderr)
         self.assertIn('lazymm: [2/2] arm64/shootdown\n', r.stderr)
         out = r.stdout.splitlines()
-        self.assertEqual(out[-1], '14 passed, 3 failed, 3 skipped')
-        self.assertIn('| config (Debian) | - | - | 2 | 1 | 0 | - |', r.stdout)
-        self.assertRegex(r.stdout, r'\| x86_64 \| - \| refcount \| 5 \| 0 \| 2 \| passed \| 0m0\ds \|')
-        self.assertRegex(r.stdout, r'\| arm64 \| - \| shootdown \| 1 \| 1 \| 0 \| FAILED \|')
-        self.assertIn('| host tests | - | - | 5 | 0 | 1 | - |', r.stdout)
+        # The peer boots count each case (fake: 7/0/1 and 2/1/0).
+        self.assertEqual(out[-1], '23 passed, 4 failed, 4 skipped')
+        self.assertIn('| config (Debian) | - | - | 2 | 1 | 0 | - | - |', r.stdout)
+        self.assertRegex(r.stdout, r'\| x86_64 \| - \| refcount \| 5 \| 0 \| 2 \| passed \| 7/0/1 \| 0m0\ds \|')
+        self.assertRegex(r.stdout, r'\| arm64 \| - \| shootdown \| 1 \| 1 \| 0 \| FAILED \| 2/1/0 \|')
+        self.assertIn('| host tests | - | - | 5 | 0 | 1 | - | - |', r.stdout)
         res = self.env['LAZYMM_RESULTS']
         test_dir = os.path.join(res, [d for d in os.listdir(res) if d.startswith('test-')][0])
         self.assertEqual(self.read(test_dir, 'result'), out[-1] + '\n')
@@ -1281,6 +1285,7 @@ def main():
     for var in ('LAZYMM_MAKE', 'LAZYMM_MAKE_CMD', 'LAZYMM_KBUILD_MAKE',
                 'LAZYMM_AS_IS', 'LAZYMM_NO_APPLY',
                 'LAZYMM_BRANCH', 'LAZYMM_PROGRESS_SECONDS', 'LAZYMM_TORTURE_SECONDS',
+                'LAZYMM_PEER_SECONDS',
                 'CCACHE_DIR'):
         os.environ.pop(var, None)
     # --without TOOL,...: as on a machine without them (they are skipped).

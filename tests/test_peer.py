@@ -40,20 +40,24 @@ class PeerSelftestsTest(host_test.Fixture):
         self.dir = os.path.join(self.tmp, 'install')
         progs = {'a/passes': 'echo fine; exit 0', 'a/skips': 'exit 4',
                  'b/fails': 'echo "BUG: not really"; exit 1',
-                 'b/hangs': 'sleep 30', 'b/args': 'echo "args: $*"; pwd'}
+                 'b/hangs': 'sleep 30', 'b/args': 'echo "args: $*"; pwd',
+                 'b/sysctl': 'echo "overcommit $(cat "$PEER_SYSCTL_ROOT/vm/overcommit_memory")"'}
         for rel, body in progs.items():
             write(os.path.join(self.dir, rel), '#!/bin/sh\n' + body + '\n')
             os.chmod(os.path.join(self.dir, rel), 0o755)
         write(os.path.join(self.dir, 'selftests'),
               '# NAME TIMEOUT PROGRAM ARGS\n\n'
               'pass 10 a/passes\nskip 10 a/skips\nfail 10 b/fails\n'
-              'hang 1 b/hangs\nargs 10 b/args -x 1\n')
+              'hang 1 b/hangs\nargs 10 b/args -x 1\n'
+              'sysctl 10 vm.overcommit_memory=1 b/sysctl\n')
+        write(os.path.join(self.tmp, 'sys/vm/overcommit_memory'), '0\n')
         with open(os.path.join(PEER, 'selftests.sh')) as f:
             write(os.path.join(self.dir, 'selftests.sh'), f.read())
 
     def run_selftests(self, *names):
         return host_test.sh(['sh', os.path.join(self.dir, 'selftests.sh')] + list(names),
-                            env=dict(self.env, TMPDIR=self.tmp, PATH=os.environ['PATH']),
+                            env=dict(self.env, TMPDIR=self.tmp, PATH=os.environ['PATH'],
+                                     PEER_SYSCTL_ROOT=os.path.join(self.tmp, 'sys')),
                             check=False)
 
     def test_exit_status_decides(self):
@@ -61,18 +65,22 @@ class PeerSelftestsTest(host_test.Fixture):
         self.assertEqual(r.returncode, 1, r.stderr)
         lines = r.stdout.splitlines()
         self.assertEqual(lines[:5], ['KTAP version 1', '1..1', '    KTAP version 1',
-                                     '    # Subtest: selftests', '    1..5'])
+                                     '    # Subtest: selftests', '    1..6'])
         results = [l for l in lines if l.startswith(('    ok', '    not ok'))]
         self.assertEqual(results, ['    ok 1 pass', '    ok 2 skip # SKIP (exit 4)',
                                    '    not ok 3 fail # exit 1',
                                    '    not ok 4 hang # TIMEOUT after 1 s',
-                                   '    ok 5 args'])
+                                   '    ok 5 args', '    ok 6 sysctl'])
         self.assertEqual(lines[-1], 'not ok 1 selftests')
         # The program's output is a diagnostic; it runs in its own
         # directory, with its arguments.
         self.assertIn('    # BUG: not really', lines)
         self.assertIn('    # args: -x 1', lines)
         self.assertIn('    # ' + os.path.join(self.dir, 'b'), lines)
+        # A SYSCTL=VALUE word: set for its program, put back after it.
+        self.assertIn('    # overcommit 1', lines)
+        self.assertIn('    # sysctl: b/sysctl  (timeout 10 s)', lines)
+        self.assertEqual(self.read(self.tmp, 'sys/vm/overcommit_memory'), '0\n')
 
     def test_named_only(self):
         r = self.run_selftests('pass', 'skip')
@@ -242,6 +250,13 @@ class PeerJudgeTest(host_test.Fixture):
                           + self.END)
         self.assertEqual(r.returncode, 1)
         self.assertIn('[warning]', r.stdout)
+        r, _ = self.judge(self.RUN + ['Summary: pcpu_alloc_test passed: 9 failed: 1 repeat: 1'
+                                      ' loops: 1000 avg: 7 usec'] + self.END)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('[test_vmalloc]', r.stdout)
+        r, _ = self.judge(self.RUN + ['Summary: pcpu_alloc_test passed: 10 failed: 0 repeat: 1'
+                                      ' loops: 1000 avg: 7 usec'] + self.END)
+        self.assertEqual(r.returncode, 0, r.stdout)
         r, _ = self.judge(self.RUN + ['lazymm-peer: exit 1', 'lazymm-torture: end'])
         self.assertEqual(r.returncode, 1)
         self.assertIn('the peer workload exited 1', r.stdout)

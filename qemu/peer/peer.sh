@@ -4,12 +4,13 @@
 # make the Debian userspace's environment, then run each suite, its KTAP
 # between marker lines scripts/peer.sh cuts the console at.
 #
-# Usage: peer.sh SUITES SECONDS
+# Usage: peer.sh SUITES SECONDS [short]
 #   SUITES   comma-separated: selftests, stress-ng, perf
 #   SECONDS  each stressor's run (stress-ng -t)
+#   short    only the cases the file "short" next to this names (make test)
 # Prints "lazymm-peer: suite NAME begin", the suite's KTAP, "lazymm-peer:
 # suite NAME end exit N" per suite.  Exit: 0 every suite passed, else 1.
-suites=$1 secs=$2
+suites=$1 secs=$2 short=${3:-}
 here=$(dirname "$0")
 
 # What a Debian system has mounted and the tests expect.
@@ -31,10 +32,13 @@ done
 rc=0
 for s in $(echo "$suites" | tr , ' '); do
 	echo "lazymm-peer: suite $s begin"
+	names=
+	[ -z "$short" ] || names=$(sed -n "s/^$s //p" "$here/short")
+	# shellcheck disable=SC2086 # names are words
 	case $s in
-	selftests) "$here/selftests/selftests.sh" ;;
-	stress-ng) "$here/stress-ng.sh" -t "$secs" ;;
-	perf) "$here/perf.sh" ;;
+	selftests) "$here/selftests/selftests.sh" $names ;;
+	stress-ng) "$here/stress-ng.sh" -t "$secs" $names ;;
+	perf) "$here/perf.sh" $names ;;
 	*) echo "lazymm-peer: error: no suite $s (selftests, stress-ng, perf)"; false ;;
 	esac
 	src=$?

@@ -8,7 +8,8 @@
 #   -l LIST   the list (default: selftests next to this script)
 #   NAME...   only these of the list
 # The exit status decides, as kselftest's runner does: 0 ok, 4 a skip,
-# a timeout or anything else not ok.  The program's own output is kept as
+# a timeout or anything else not ok.  A line's SYSCTL=VALUE words are set
+# in /proc/sys for its program and put back after it.  The program's own output is kept as
 # KTAP diagnostic lines ("# ...") under its result.
 dir=$(cd "$(dirname "$0")" && pwd)
 list=$dir/selftests
@@ -44,14 +45,34 @@ echo "    1..$n"
 failed=$tmp/selftests.failed
 rm -f "$failed"
 k=0
+# sysctl_path NAME: /proc/sys/vm/overcommit_memory for vm.overcommit_memory
+# (PEER_SYSCTL_ROOT for /proc/sys: the host tests' own directory).
+sysctl_path() {
+	echo "${PEER_SYSCTL_ROOT:-/proc/sys}/$(echo "$1" | tr . /)"
+}
+
 selected "$@" | while read -r name secs prog args; do
 	k=$((k + 1))
+	restore=
+	while case $prog in *=*) true ;; *) false ;; esac; do
+		f=$(sysctl_path "${prog%%=*}")
+		restore="$restore ${prog%%=*}=$(cat "$f")"
+		echo "${prog#*=}" >"$f"
+		echo "    # $name: ${prog%%=*} set to ${prog#*=}"
+		set -- $args
+		prog=$1
+		shift
+		args=$*
+	done
 	echo "    # $name: $prog $args (timeout $secs s)"
 	# Each runs in its own directory, as kselftest runs it (some write
 	# files next to themselves).
 	(cd "$dir/$(dirname "$prog")" &&
 		timeout "$secs" "./$(basename "$prog")" $args) </dev/null >"$tmp/selftest.out" 2>&1
 	rc=$?
+	for kv in $restore; do
+		echo "${kv#*=}" >"$(sysctl_path "${kv%%=*}")"
+	done
 	sed 's/^/    # /' "$tmp/selftest.out"
 	case $rc in
 	0) echo "    ok $k $name" ;;
