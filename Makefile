@@ -47,7 +47,7 @@ WHAT    ?= tlb,mmu
 
 # make peer: which suites; DURATION= is then seconds per stressor (10).
 SUITE   ?= selftests,stress-ng,perf
-PEER_SECONDS = $(if $(filter command line,$(origin DURATION)),$(DURATION),10)
+PEER_SECONDS = $(if $(filter command line environment,$(origin DURATION)),$(DURATION),10)
 
 .PHONY: help kunit test check deps tree apply unapply export clean bisect \
 	check-series cover-letter torture bench lava lava-check peer

@@ -15,9 +15,10 @@
 #                   test_vmalloc.ko go in /lib/modules when it has them
 #   --rootfs DIR    a Debian userspace (scripts/rootfs.sh) laid under it all:
 #                   the peer suites' dynamic programs and their libraries
-#   --peer DIR      with --rootfs: the peer suites' runners (qemu/peer) in
-#                   /peer, the selftests DIR (scripts/selftests.sh) in
-#                   /peer/selftests, and their unprivileged user "peer"
+#   --peer DIR      with --rootfs: the peer suites' runners and lists
+#                   (qemu/peer) in /peer, kselftest's install DIR
+#                   (scripts/selftests.sh) in /peer/kselftest, and their
+#                   unprivileged user "peer"
 # busybox-static is fetched once per arch with apt-get download into
 # ~/.cache/lazymm/busybox (the foreign ones with their own package lists).
 set -euo pipefail
@@ -103,8 +104,8 @@ main() {
 	fi
 	if [ -n "$peer" ]; then
 		[ -n "$rootfs" ] || die "--peer needs --rootfs: the runners are Debian programs' (make one with scripts/rootfs.sh --arch $arch)"
-		[ -x "$peer/selftests.sh" ] ||
-			die "--peer $peer is not a selftests install (no selftests.sh); make one with scripts/selftests.sh --arch $arch"
+		[ -f "$peer/kselftest-list.txt" ] ||
+			die "--peer $peer is not a kselftest install (no kselftest-list.txt); make one with scripts/selftests.sh --arch $arch"
 	fi
 	command -v "${CROSS_COMPILE}gcc" >/dev/null ||
 		die "no ${CROSS_COMPILE}gcc; run scripts/deps.sh $arch"
@@ -131,8 +132,8 @@ main() {
 		[ -z "$rootfs" ] || echo "dir /tmp 1777 0 0"
 		if [ -n "$peer" ]; then
 			echo "dir /peer 0755 0 0"
-			echo "dir /peer/selftests 0755 0 0"
-			rootfs_list "$peer" /peer/selftests
+			echo "dir /peer/kselftest 0755 0 0"
+			rootfs_list "$peer" /peer/kselftest
 			for f in "$LAZYMM_TOP"/qemu/peer/*; do
 				echo "file /peer/$(basename "$f") $f $(stat -c %a "$f") 0 0"
 			done

@@ -33,6 +33,8 @@ main() {
 	[ $# = 3 ] || die "usage: $0 RUN_DIR KDIR SUITES; see $0 --help"
 	local res=$1 kdir=$2 suites=$3 s out p f k tp=0 tf=0 tk=0
 	[ -f "$res/console.log" ] || die "$res has no console.log; give the run dir of a torture.sh --peer run"
+	# kunit.py changes into its tree: give it absolute paths.
+	res=$(cd "$res" && pwd)
 	[ -f "$kdir/tools/testing/kunit/kunit.py" ] || die "KDIR=$kdir has no tools/testing/kunit/kunit.py"
 	out=$res/peer
 	mkdir -p "$out"

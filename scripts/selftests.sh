@@ -12,8 +12,9 @@
 #                 programs are the same with or without it)
 #   --no-deps     do not check for (or install) Debian packages
 # Prints the install directory, ~/.cache/lazymm/selftests/ARCH-KEY/install
-# (KEY: the selftests' sources, the list and the sysroot); kept there, so
-# a second run is instant.  The tree itself is not written to: the uapi
+# (KEY: the selftests' sources and headers, the sysroot, the compiler);
+# kept there, so a second run is instant.  Concurrent runs wait for each
+# other (flock).  The tree itself is not written to: the uapi
 # headers go to an O= directory beside the install (make headers), and
 # kselftest builds into it.
 # Why a sysroot: the vm programs link libcap and libnuma, which Debian's
@@ -29,8 +30,8 @@ usage() {
 
 LIST=$LAZYMM_TOP/qemu/peer/selftests
 
-# list_files: the programs of the list (after its SYSCTL=VALUE words),
-# relative to the install directory.
+# list_files: the programs of the list (after its SYSCTL=VALUE and
+# kmsg=TEXT words), relative to the install directory.
 list_files() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LIST" |
 		awk '{ for (i = 3; i <= NF && $i ~ /=/; i++); print $i }' | sort -u
@@ -41,19 +42,26 @@ collections() {
 	list_files | cut -d/ -f1 | sort -u
 }
 
-# sources_key KDIR SYSROOT: a hash of what the programs are made of.
+# sources_key KDIR SYSROOT: a hash of what the programs are made of: the
+# collections' sources and what they include (kselftest's headers, the uapi
+# headers make headers installs, tools/include, mm/gup_test.h), the
+# sysroot's packages, the compiler, and this script (its recipe).  Not the
+# list's timeouts or the runner: the initramfs takes those from qemu/peer.
 sources_key() {
-	local kdir=$1 sysroot=$2 c
+	local kdir=$1 sysroot=$2 srcarch=$ARCH_NAME
+	[ "$srcarch" != x86_64 ] || srcarch=x86
 	{
 		echo "$sysroot"
-		cat "$LIST" "$LAZYMM_TOP/qemu/peer/selftests.sh"
-		cd "$kdir/tools/testing/selftests"
-		for c in $(collections); do
-			find "$c" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-		done
-		sha256sum Makefile lib.mk kselftest/runner.sh run_kselftest.sh 2>/dev/null || true
-		cd "$kdir"
+		sha256sum "$sysroot/var/lib/dpkg/status" "$0" 2>&1
+		"${CROSS_COMPILE}gcc" --version | head -n 1
 		kernel_version "$kdir"
+		cd "$kdir"
+		# shellcheck disable=SC2046 # directory names
+		find $(collections | sed 's|^|tools/testing/selftests/|') \
+			tools/testing/selftests/Makefile tools/testing/selftests/lib.mk \
+			tools/testing/selftests/kselftest* tools/testing/selftests/run_kselftest.sh \
+			tools/include include/uapi "arch/$srcarch/include/uapi" mm/gup_test.h \
+			-type f -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum
 	} | sha256sum | cut -c1-12
 }
 
@@ -94,7 +102,6 @@ build() {
 		[ -e "$tmp/install/$f" ] || missing="$missing $f"
 	done
 	[ -z "$missing" ] || die "the selftests build left out$missing (named in qemu/peer/selftests); see $tmp.log"
-	cp "$LAZYMM_TOP/qemu/peer/selftests" "$LAZYMM_TOP/qemu/peer/selftests.sh" "$tmp/install/"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	mv -T "$tmp/install" "$dir/install"
@@ -131,6 +138,11 @@ main() {
 		--packages "$LAZYMM_TOP/qemu/peer/sysroot")
 	key=$(sources_key "$kdir" "$sysroot")
 	dir=$LAZYMM_CACHE/selftests/$arch-$key
+	mkdir -p "$LAZYMM_CACHE/selftests"
+	# One build at a time per directory: a second run waits, then finds
+	# it done.
+	exec 9>"$dir.lock"
+	flock 9
 	[ -d "$dir/install" ] || build "$kdir" "$sysroot" "$dir"
 	echo "$dir/install"
 }

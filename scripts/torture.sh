@@ -96,15 +96,30 @@ done
 [ $mode != peer ] || [ -n "${suites//,/}" ] ||
 	die "--peer names no suite; use selftests, stress-ng, perf (comma-separated)"
 [ $short = 0 ] || [ $mode = peer ] || die "--short is a choice of --peer runs only"
-# A peer run's length is its suites': under TCG the selftests take about
-# ten minutes, stress-ng its stressors' seconds and a few each to start.
-peer_secs=0
-peer_cases=30
-[ $short = 0 ] || peer_cases=8
-case ",$suites," in *,selftests,*) peer_secs=$((peer_secs + 30 * peer_cases)) ;; esac
-case ",$suites," in *,stress-ng,*) peer_secs=$((peer_secs + peer_cases * (duration + 10))) ;; esac
-case ",$suites," in *,perf,*) peer_secs=$((peer_secs + 300)) ;; esac
-[ $mode != peer ] || timeout_s=${timeout_s:-$((peer_secs + 600))}
+# A peer run's length is its cases': QEMU is killed only after every
+# selected case could have used its whole timeout (the lists' own for the
+# selftests, stress-ng's -t plus the 130 s its runner allows, 310 s a
+# benchmark), so a slow case is its own TIMEOUT, not the whole run's loss.
+# peer_names SUITE: the names a --short run takes of SUITE, or "" (all).
+peer_names() {
+	[ $short = 0 ] || sed -n "s/^$1 //p" "$LAZYMM_TOP/qemu/peer/short"
+}
+peer_secs=300
+case ",$suites," in *,selftests,*)
+	peer_secs=$((peer_secs + $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAZYMM_TOP/qemu/peer/selftests" |
+		awk -v names=" $(peer_names selftests) " 'names == "  " || index(names, " " $1 " ") { s += $2 } END { print s + 0 }'))) ;;
+esac
+case ",$suites," in *,stress-ng,*)
+	n=$(peer_names stress-ng | wc -w)
+	[ $short = 1 ] || n=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAZYMM_TOP/qemu/peer/stressors" | wc -l)
+	peer_secs=$((peer_secs + n * (duration + 130))) ;;
+esac
+case ",$suites," in *,perf,*)
+	n=5
+	[ $short = 0 ] || n=$(peer_names perf | wc -w)
+	peer_secs=$((peer_secs + n * 310)) ;;
+esac
+[ $mode != peer ] || timeout_s=${timeout_s:-$peer_secs}
 timeout_s=${timeout_s:-$((duration + 600))}
 variant=$scheme
 if [ $kasan = 1 ]; then

@@ -33,54 +33,79 @@ json.dump({'name': 'top', 'test_cases': [],
 
 
 class PeerSelftestsTest(host_test.Fixture):
-    """qemu/peer/selftests.sh: programs of a list, by exit status."""
+    """qemu/peer/selftests.sh: programs of a list, by exit status and by
+    what the kernel logged while each ran (a stand-in dmesg)."""
 
     def setUp(self):
         super().setUp()
         self.dir = os.path.join(self.tmp, 'install')
         progs = {'a/passes': 'echo fine; exit 0', 'a/skips': 'exit 4',
                  'b/fails': 'echo "BUG: not really"; exit 1',
-                 'b/hangs': 'sleep 30', 'b/args': 'echo "args: $*"; pwd',
-                 'b/sysctl': 'echo "overcommit $(cat "$PEER_SYSCTL_ROOT/vm/overcommit_memory")"'}
+                 'b/hangs': 'trap "" TERM; sleep 30', 'b/args': 'echo "args: $*"; pwd',
+                 'b/sysctl': 'echo "overcommit $(cat "$PEER_SYSCTL_ROOT/vm/overcommit_memory")"',
+                 # Its last line has no newline: the result must not join it.
+                 'b/nonl': 'printf "bounces: 3, mode: rnd"',
+                 'b/oops': 'echo "[ 1.0] BUG: Bad rss-counter state mm:1" >>"$KMSG"',
+                 'b/module': 'echo "Summary: fix_size_alloc_test passed: 1 failed: 0" >>"$KMSG"'}
         for rel, body in progs.items():
             write(os.path.join(self.dir, rel), '#!/bin/sh\n' + body + '\n')
             os.chmod(os.path.join(self.dir, rel), 0o755)
-        write(os.path.join(self.dir, 'selftests'),
+        self.list = os.path.join(self.tmp, 'selftests')
+        write(self.list,
               '# NAME TIMEOUT PROGRAM ARGS\n\n'
               'pass 10 a/passes\nskip 10 a/skips\nfail 10 b/fails\n'
-              'hang 1 b/hangs\nargs 10 b/args -x 1\n'
-              'sysctl 10 vm.overcommit_memory=1 b/sysctl\n')
+              'hang 1 b/hangs\nargs 10 b/args -x "*"\n'
+              'sysctl 10 vm.overcommit_memory=1 kernel.printk=7 b/sysctl\n'
+              'nonl 10 b/nonl\noops 10 b/oops\n'
+              'module 10 kmsg=Summary: b/module\nnomodule 10 kmsg=Summary: a/passes\n'
+              'nosysctl 10 nosuch.knob=1 a/passes\n')
         write(os.path.join(self.tmp, 'sys/vm/overcommit_memory'), '0\n')
-        with open(os.path.join(PEER, 'selftests.sh')) as f:
-            write(os.path.join(self.dir, 'selftests.sh'), f.read())
+        write(os.path.join(self.tmp, 'sys/kernel/printk'), '4 4 1 7\n')
+        # dmesg -c: print what was logged since the last call, then clear.
+        self.kmsg = os.path.join(self.tmp, 'kmsg')
+        dmesg = os.path.join(self.tmp, 'fake-dmesg')
+        write(dmesg, '#!/bin/sh\ncat "$KMSG" 2>/dev/null; : >"$KMSG"\n')
+        os.chmod(dmesg, 0o755)
+        self.dmesg = dmesg
 
     def run_selftests(self, *names):
-        return host_test.sh(['sh', os.path.join(self.dir, 'selftests.sh')] + list(names),
+        return host_test.sh(['sh', os.path.join(PEER, 'selftests.sh'), '-d', self.dir,
+                             '-l', self.list] + list(names),
                             env=dict(self.env, TMPDIR=self.tmp, PATH=os.environ['PATH'],
-                                     PEER_SYSCTL_ROOT=os.path.join(self.tmp, 'sys')),
+                                     PEER_SYSCTL_ROOT=os.path.join(self.tmp, 'sys'),
+                                     PEER_DMESG=self.dmesg, KMSG=self.kmsg),
                             check=False)
 
-    def test_exit_status_decides(self):
+    def test_exit_status_and_kernel_log_decide(self):
         r = self.run_selftests()
         self.assertEqual(r.returncode, 1, r.stderr)
         lines = r.stdout.splitlines()
         self.assertEqual(lines[:5], ['KTAP version 1', '1..1', '    KTAP version 1',
-                                     '    # Subtest: selftests', '    1..6'])
+                                     '    # Subtest: selftests', '    1..11'])
         results = [l for l in lines if l.startswith(('    ok', '    not ok'))]
-        self.assertEqual(results, ['    ok 1 pass', '    ok 2 skip # SKIP (exit 4)',
-                                   '    not ok 3 fail # exit 1',
-                                   '    not ok 4 hang # TIMEOUT after 1 s',
-                                   '    ok 5 args', '    ok 6 sysctl'])
+        self.assertEqual(results, [
+            '    ok 1 pass', '    ok 2 skip # SKIP (exit 4)',
+            '    not ok 3 fail # exit 1',
+            '    not ok 4 hang # TIMEOUT after 1 s',
+            '    ok 5 args', '    ok 6 sysctl', '    ok 7 nonl',
+            '    not ok 8 oops # the kernel reported: [ 1.0] BUG: Bad rss-counter state mm:1',
+            '    ok 9 module',
+            '    not ok 10 nomodule # no "Summary:" in the kernel log',
+            '    not ok 11 nosysctl # cannot set nosuch.knob to 1'])
         self.assertEqual(lines[-1], 'not ok 1 selftests')
         # The program's output is a diagnostic; it runs in its own
-        # directory, with its arguments.
+        # directory, with its arguments, never globbed.
         self.assertIn('    # BUG: not really', lines)
-        self.assertIn('    # args: -x 1', lines)
+        self.assertIn('    # args: -x "*"', lines)
         self.assertIn('    # ' + os.path.join(self.dir, 'b'), lines)
-        # A SYSCTL=VALUE word: set for its program, put back after it.
+        self.assertIn('    # bounces: 3, mode: rnd', lines)
+        # SYSCTL=VALUE words: set for their program, put back after it
+        # (an old value with spaces whole).
         self.assertIn('    # overcommit 1', lines)
         self.assertIn('    # sysctl: b/sysctl  (timeout 10 s)', lines)
         self.assertEqual(self.read(self.tmp, 'sys/vm/overcommit_memory'), '0\n')
+        self.assertEqual(self.read(self.tmp, 'sys/kernel/printk'), '4 4 1 7\n')
+        self.assertEqual(sorted(os.listdir(os.path.join(self.tmp, 'sys'))), ['kernel', 'vm'])
 
     def test_named_only(self):
         r = self.run_selftests('pass', 'skip')
@@ -257,9 +282,18 @@ class PeerJudgeTest(host_test.Fixture):
         r, _ = self.judge(self.RUN + ['Summary: pcpu_alloc_test passed: 10 failed: 0 repeat: 1'
                                       ' loops: 1000 avg: 7 usec'] + self.END)
         self.assertEqual(r.returncode, 0, r.stdout)
+        # A failed case counts in its suite, not again in the judge; a
+        # guest that never said how the suites ended fails.
         r, _ = self.judge(self.RUN + ['lazymm-peer: exit 1', 'lazymm-torture: end'])
+        self.assertEqual(r.returncode, 0, r.stdout)
+        r, _ = self.judge(self.RUN + ['lazymm-torture: end'])
         self.assertEqual(r.returncode, 1)
-        self.assertIn('the peer workload exited 1', r.stdout)
+        self.assertIn('no "lazymm-peer: exit "', r.stdout)
+        # A kernel report glued to a program's line is still seen by the
+        # rules no program prints.
+        r, _ = self.judge(self.RUN + ['    # bounces: 3, Bad rss-counter state mm:1'] + self.END)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('[rss-counter]', r.stdout)
 
 
 class PeerInputTest(host_test.Fixture):

@@ -173,6 +173,31 @@ class InitramfsRootfsTest(host_test.Fixture):
         self.assertIn('left out /usr/share/a${HOME}', r.stderr)
         self.assertIn('dir /tmp 1777 0 0', lines)
 
+    @host_test.needs('gcc')
+    def test_peer_runners_and_selftests(self):
+        ks = os.path.join(self.tmp, 'kselftest')
+        write(os.path.join(ks, 'kselftest-list.txt'), 'vm:mremap_test\n')
+        write(os.path.join(ks, 'vm/mremap_test'), 'elf\n')
+        os.chmod(os.path.join(ks, 'vm/mremap_test'), 0o755)
+        os.chmod(os.path.join(ks, 'vm'), 0o755)
+        r, out = self.initramfs('--rootfs', self.rootfs, '--peer', ks)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = host_test.sh(['gzip', '-dc', out]).stdout.splitlines()
+        qp = os.path.join(self.top, 'qemu', 'peer')
+        for want in ('dir /peer 0755 0 0', 'dir /peer/kselftest 0755 0 0',
+                     f'file /peer/kselftest/vm/mremap_test {ks}/vm/mremap_test 755 0 0',
+                     f'file /peer/peer.sh {qp}/peer.sh 755 0 0',
+                     f'file /peer/selftests {qp}/selftests 644 0 0',
+                     f'file /peer/selftests.sh {qp}/selftests.sh 755 0 0'):
+            self.assertIn(want, lines)
+        # The kselftest tree's directory before its files; the user.
+        self.assertLess(lines.index('dir /peer/kselftest 0755 0 0'),
+                        [i for i, l in enumerate(lines) if '/peer/kselftest/vm/' in l][0])
+        passwd = [l for l in lines if l.startswith('file /etc/passwd ')]
+        self.assertEqual(len(passwd), 1, lines)
+        r, _ = self.initramfs('--rootfs', self.rootfs, '--peer', self.tmp)
+        self.assertFailsWith(r, 'not a kselftest install', 'selftests.sh --arch x86_64')
+
     def test_not_a_userspace_is_refused(self):
         r, _ = self.initramfs('--rootfs', self.kdir)
         self.assertFailsWith(r, 'not a peer userspace', 'rootfs.sh --arch x86_64')

@@ -33,10 +33,13 @@ rc=0
 for s in $(echo "$suites" | tr , ' '); do
 	echo "lazymm-peer: suite $s begin"
 	names=
-	[ -z "$short" ] || names=$(sed -n "s/^$s //p" "$here/short")
+	if [ -n "$short" ]; then
+		names=$(sed -n "s/^$s //p" "$here/short")
+		[ -n "$names" ] || { echo "lazymm-peer: error: $here/short has no line for $s"; rc=1; continue; }
+	fi
 	# shellcheck disable=SC2086 # names are words
 	case $s in
-	selftests) "$here/selftests/selftests.sh" $names ;;
+	selftests) "$here/selftests.sh" $names ;;
 	stress-ng) "$here/stress-ng.sh" -t "$secs" $names ;;
 	perf) "$here/perf.sh" $names ;;
 	*) echo "lazymm-peer: error: no suite $s (selftests, stress-ng, perf)"; false ;;

@@ -54,7 +54,8 @@ rm -f "$failed"
 k=0
 selected "$@" | while read -r name who opts; do
 	k=$((k + 1))
-	cmd="stress-ng --$name $i $opts --timeout $t --verify --metrics-brief --temp-path $tmp"
+	# timeout: stress-ng ends itself after -t; a hung one is killed.
+	cmd="timeout -k 10 $((t + 120)) stress-ng --$name $i $opts --timeout $t --verify --metrics-brief --temp-path $tmp"
 	echo "    # $name as $who: $cmd"
 	if [ "$who" = user ]; then
 		# stdin from /dev/null: the loop's own input is the list.
@@ -63,7 +64,7 @@ selected "$@" | while read -r name who opts; do
 		(cd "$tmp" && $cmd) </dev/null >"$tmp/stress-ng.out" 2>&1
 	fi
 	rc=$?
-	sed 's/^/    # /' "$tmp/stress-ng.out"
+	awk '{ print "    # " $0 }' "$tmp/stress-ng.out"
 	case $rc in
 	0) echo "    ok $k $name" ;;
 	3) echo "    ok $k $name # SKIP stress-ng: no resource (exit 3)" ;;
