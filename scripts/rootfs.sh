@@ -118,9 +118,10 @@ main() {
 	} | sha256sum | cut -c1-12)
 	dir=$LAZYMM_CACHE/rootfs/$DEB_ARCH-$key
 	mkdir -p "$(dirname "$dir")"
-	# One unpack at a time per tree: a second run waits, then finds it
-	# done (build_tree clears what a killed run left, not a live one's).
-	exec 9>"$dir.lock"
+	# One unpack at a time (a lock on the cache directory itself, so no
+	# lock file is left): a second run waits, then finds it done
+	# (build_tree clears what a killed run left, not a live one's).
+	exec 9<"$(dirname "$dir")"
 	flock 9
 	if [ $refresh = 1 ] || [ ! -d "$dir" ]; then
 		build_tree "$DEB_ARCH" "$dir"

@@ -139,9 +139,9 @@ main() {
 	key=$(sources_key "$kdir" "$sysroot")
 	dir=$LAZYMM_CACHE/selftests/$arch-$key
 	mkdir -p "$LAZYMM_CACHE/selftests"
-	# One build at a time per directory: a second run waits, then finds
-	# it done.
-	exec 9>"$dir.lock"
+	# One build at a time (a lock on the cache directory itself, so no
+	# lock file is left): a second run waits, then finds it done.
+	exec 9<"$LAZYMM_CACHE/selftests"
 	flock 9
 	[ -d "$dir/install" ] || build "$kdir" "$sysroot" "$dir"
 	echo "$dir/install"

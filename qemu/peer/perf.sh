@@ -74,8 +74,10 @@ selected "$@" | while read -r name unit cmd; do
 	r=0
 	while [ $r -lt "$runs" ]; do
 		r=$((r + 1))
+		t0=$(date +%s)
 		timeout -k 10 300 $cmd </dev/null >"$tmp/perf.out" 2>&1
 		rc=$?
+		echo "    # $name: exit $rc after $(($(date +%s) - t0)) s"
 		awk '{ print "    # " $0 }' "$tmp/perf.out"
 		v=$(figure "$name" "$tmp/perf.out")
 		if [ $rc != 0 ]; then

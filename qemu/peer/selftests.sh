@@ -59,7 +59,7 @@ indent() {
 # run_case NAME SECS WORD...: one line of the list; prints its diagnostics
 # and sets why (empty: ok; "SKIP ...": a skip; else not ok).
 run_case() {
-	local name=$1 secs=$2 prog want= n=0 rc v
+	local name=$1 secs=$2 prog want= n=0 rc v t0
 	shift 2
 	why=
 	rm -f "$tmp"/sysctl.*
@@ -86,6 +86,7 @@ run_case() {
 	echo "    # $name: $prog $* (timeout $secs s)"
 	if [ -z "$why" ]; then
 		$dmesg -c >/dev/null 2>&1
+		t0=$(date +%s)
 		# In its own directory, as kselftest runs it (some write files
 		# next to themselves); KILL 10 s after a TERM it ignores.
 		(cd "$dir/$(dirname "$prog")" &&
@@ -93,6 +94,7 @@ run_case() {
 		rc=$?
 		$dmesg -c >"$tmp/selftest.kmsg" 2>/dev/null
 		indent "$tmp/selftest.out"
+		echo "    # $name: exit $rc after $(($(date +%s) - t0)) s"
 		case $rc in
 		0) ;;
 		4) why="SKIP (exit 4)" ;;

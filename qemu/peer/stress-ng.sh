@@ -57,6 +57,7 @@ selected "$@" | while read -r name who opts; do
 	# timeout: stress-ng ends itself after -t; a hung one is killed.
 	cmd="timeout -k 10 $((t + 120)) stress-ng --$name $i $opts --timeout $t --verify --metrics-brief --temp-path $tmp"
 	echo "    # $name as $who: $cmd"
+	t0=$(date +%s)
 	if [ "$who" = user ]; then
 		# stdin from /dev/null: the loop's own input is the list.
 		su -s /bin/sh "$user" -c "cd $tmp && $cmd" </dev/null >"$tmp/stress-ng.out" 2>&1
@@ -65,6 +66,7 @@ selected "$@" | while read -r name who opts; do
 	fi
 	rc=$?
 	awk '{ print "    # " $0 }' "$tmp/stress-ng.out"
+	echo "    # $name: exit $rc after $(($(date +%s) - t0)) s"
 	case $rc in
 	0) echo "    ok $k $name" ;;
 	3) echo "    ok $k $name # SKIP stress-ng: no resource (exit 3)" ;;
