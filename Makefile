@@ -83,7 +83,7 @@ help:
 	@echo '           arm64, powerpc; sparc64, arm), no new warning, checkpatch'
 	@echo '           --strict, W=1, sparse; a patch x check table; resumable'
 	@echo '  cover-letter  update the shortlog/diffstat of 0000-cover-letter.patch'
-	@echo '  bench    [ARCH=.. CPUS=4 REPEATS=5 BENCH_SECONDS=10 WHAT=tlb,mmu]: boot'
+	@echo '  bench    [ARCH=.. CPUS=4 REPEATS=5 BENCH_SECONDS=10 WHAT=tlb,mmu[,peer]]: boot'
 	@echo '           refcount vs shootdown kernels (and lazy_mmu batching on vs off),'
 	@echo '           same workloads, REPEATS boots each; a table of ratios and counts'
 	@echo '  lava     [ARCH= MMU= SCHEME= TEST=kunit|torture DURATION=60 RCUTORTURE=1'

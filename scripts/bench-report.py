@@ -43,8 +43,10 @@ VMALLOC_BEGIN = re.compile(r'lazymm-bench: vmalloc begin paused=([01])')
 VMALLOC_CLOSE = re.compile(r'lazymm-bench: vmalloc (end|warmup)')
 SUMMARY = re.compile(r'Summary: (\w+) passed: (\d+) failed: (\d+) repeat: \d+ '
                      r'loops: \d+ avg: (\d+) usec')
-ERROR = re.compile(r'lazymm-bench: error: (.*)$')
-EXIT = re.compile(r'lazymm-bench: exit (\d+)')
+ERROR = re.compile(r'lazymm-(?:bench|peer): error: (.*)$')
+EXIT = re.compile(r'lazymm-(?:bench|peer): exit (\d+)')
+# The peer suites' benchmarks (qemu/peer/perf.sh, make bench WHAT=peer).
+METRIC = re.compile(r'# lazymm-metric: (\S+) ([0-9.]+) (\S+)')
 
 # The baseline of each group: what the others are compared with.
 BASELINES = ('refcount', 'paused', '6.1')
@@ -54,7 +56,15 @@ UNITS = {
     'exit': ('processes/s', 'higher'),
     'exitmoved': ('processes/s', 'higher'),
     'mprotect': ('mprotect+munmap rounds/s', 'higher'),
+    'pipe_threads': ('usecs/op, perf bench sched pipe -T', 'lower'),
+    'messaging_process': ('s, perf bench sched messaging', 'lower'),
+    'messaging_threads': ('s, perf bench sched messaging -t', 'lower'),
+    'hackbench_process': ('s, hackbench -P', 'lower'),
+    'hackbench_threads': ('s, hackbench -T', 'lower'),
 }
+# The metric of each workload in UNITS: a rate, or (the peer benchmarks)
+# the one figure the benchmark prints.
+METRIC_OF = {w: 'value' for w in UNITS if UNITS[w][1] == 'lower'}
 COUNTERS = ('lazy_tlb_ref', 'lazy_tlb_ref_atomic', 'lazy_tlb_mm_free',
             'lazy_tlb_shootdown', 'lazy_tlb_shootdown_ipi',
             'lazy_tlb_shootdown_switch', 'ipi_call', 'ipi_tlb', 'ipi')
@@ -76,6 +86,12 @@ def parse_console(text, group, variant, repeat):
         m = EXIT.search(line)
         if m and m.group(1) != '0':
             errors.append(f'the workloads exited {m.group(1)}')
+        m = METRIC.search(line)
+        if m:
+            samples.append({'group': group, 'variant': variant,
+                            'repeat': repeat, 'workload': m.group(1),
+                            'metrics': {'value': float(m.group(2))}})
+            continue
         m = RESULT.search(line)
         if m:
             kv = dict(f.split('=', 1) for f in m.group(1).split() if '=' in f)
@@ -145,7 +161,7 @@ def compare(samples):
         ss = by[(group, workload)]
         variants = list(dict.fromkeys(s['variant'] for s in ss))
         base = next((v for v in BASELINES if v in variants), variants[0])
-        metrics = ['rate'] if workload in UNITS else sorted(
+        metrics = [METRIC_OF.get(workload, 'rate')] if workload in UNITS else sorted(
             {m for s in ss for m in s['metrics'] if m.endswith('_usec')})
         for metric in metrics:
             vals = {v: [s['metrics'][metric] for s in ss

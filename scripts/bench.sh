@@ -9,7 +9,7 @@
 #   --cpus N         vCPUs of every boot (default 4)
 #   --repeats N      boots of each kernel (default 5)
 #   --duration SEC   seconds of each workload in a boot (default 10)
-#   --what LIST      tlb, mmu or tlb,mmu (default)
+#   --what LIST      tlb, mmu, peer, comma-separated (default tlb,mmu)
 #   --mmu MMU        powerpc: the MMU of the tlb boots (default radix; the
 #                    mmu boots are hash, the MMU whose lazy mode batches)
 #   --kdir DIR       a Linux 6.1.y tree (default: Debian's, in the cache)
@@ -21,7 +21,9 @@
 #   runs mprotect on the hash MMU with the series' generic lazy_mmu layer
 #   and with 6.1's own (the series up to the patch before its lazy_mmu
 #   topic); x86_64 has nothing to run (its lazy MMU hooks only act under
-#   Xen PV).
+#   Xen PV).  peer: the refcount and shootdown kernels run the peer
+#   suites' benchmarks (qemu/peer/perf.sh: perf bench sched pipe -T and
+#   messaging, hackbench) in the Debian userspace of make peer.
 # The kernels are the KUnit kernels plus kconfig/bench.config, in build dirs
 # of their own (~/.cache/lazymm/build/ARCH-SCHEME-bench[-6.1mmu]).  The run
 # dir keeps each boot's console (boots/), samples.jsonl (one measurement a
@@ -34,7 +36,7 @@ cmdline=("$0" "$@")
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,29p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,32p' "$0"
 }
 
 arch=x86_64 cpus=4 repeats=5 duration=10 what=tlb,mmu mmu= kdir= res= deps=1
@@ -72,15 +74,16 @@ positive() {
 positive --cpus CPUS "$cpus" 64 4
 positive --repeats REPEATS "$repeats" 100 5
 positive --duration BENCH_SECONDS "$duration" 3600 10
-do_tlb=0 do_mmu=0
+do_tlb=0 do_mmu=0 do_peer=0
 for w in ${what//,/ }; do
 	case $w in
 	tlb) do_tlb=1 ;;
 	mmu) do_mmu=1 ;;
-	*) die "$(named --what WHAT)$what: unknown part $w; use tlb, mmu or tlb,mmu" ;;
+	peer) do_peer=1 ;;
+	*) die "$(named --what WHAT)$what: unknown part $w; use tlb, mmu, peer (comma-separated)" ;;
 	esac
 done
-[ $((do_tlb + do_mmu)) -gt 0 ] || die "$(empty --what WHAT) is empty; use tlb, mmu or tlb,mmu"
+[ $((do_tlb + do_mmu + do_peer)) -gt 0 ] || die "$(empty --what WHAT) is empty; use tlb, mmu, peer (comma-separated)"
 [ "$repeats" -ge 5 ] ||
 	note "$(named --repeats REPEATS)$repeats: fewer than 5 boots per kernel make a poor spread"
 [ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" --bench "$arch"
@@ -138,19 +141,27 @@ old_mmu_tree() {
 "$LAZYMM_TOP/scripts/apply.sh" "$kdir" >&2
 plan=()
 refcount_dir=
-if [ $do_tlb = 1 ] || [ $do_mmu = 1 ]; then
-	refcount_dir=$(build_kernel "$kdir" refcount refcount-bench) ||
-		die "the refcount bench kernel did not build; see $res/build-refcount-bench/build.out"
+refcount_dir=$(build_kernel "$kdir" refcount refcount-bench) ||
+	die "the refcount bench kernel did not build; see $res/build-refcount-bench/build.out"
+shootdown_dir=
+if [ $do_tlb = 1 ] || [ $do_peer = 1 ]; then
+	rc=0
+	shootdown_dir=$(build_kernel "$kdir" shootdown shootdown-bench) || rc=$?
+	case $rc in
+	0) ;;
+	77) note "ARCH=$arch does not offer the shootdown scheme in KDIR=$kdir; refcount only" ;;
+	*) die "the shootdown bench kernel did not build; see $res/build-shootdown-bench/build.out" ;;
+	esac
 fi
 if [ $do_tlb = 1 ]; then
 	plan+=("tlb refcount $tlb_target $refcount_dir pingpong,exit,exitmoved")
-	rc=0
-	dir=$(build_kernel "$kdir" shootdown shootdown-bench) || rc=$?
-	case $rc in
-	0) plan+=("tlb shootdown $tlb_target $dir pingpong,exit,exitmoved") ;;
-	77) note "ARCH=$arch does not offer the shootdown scheme in KDIR=$kdir; tlb has refcount only" ;;
-	*) die "the shootdown bench kernel did not build; see $res/build-shootdown-bench/build.out" ;;
-	esac
+	[ -z "$shootdown_dir" ] ||
+		plan+=("tlb shootdown $tlb_target $shootdown_dir pingpong,exit,exitmoved")
+fi
+if [ $do_peer = 1 ]; then
+	plan+=("peer refcount $tlb_target $refcount_dir perf")
+	[ -z "$shootdown_dir" ] ||
+		plan+=("peer shootdown $tlb_target $shootdown_dir perf")
 fi
 if [ $do_mmu = 1 ]; then
 	case $arch in
@@ -172,6 +183,19 @@ fi
 	cat "$res/initramfs.log" >&2
 	exit 1
 }
+# The peer boots': the same with make peer's Debian userspace.
+if [ $do_peer = 1 ]; then
+	rootfs_opts=(--arch "$arch")
+	[ $deps = 1 ] || rootfs_opts+=(--no-deps)
+	rootfs=$("$LAZYMM_TOP/scripts/rootfs.sh" "${rootfs_opts[@]}")
+	kselftest=$("$LAZYMM_TOP/scripts/selftests.sh" --arch "$arch" --kdir "$kdir" --no-deps)
+	"$LAZYMM_TOP/scripts/initramfs.sh" --arch "$arch" --kdir "$kdir" \
+		--modules "$refcount_dir" --rootfs "$rootfs" --peer "$kselftest" \
+		--out "$res/initramfs-peer.cpio.gz" 2>"$res/initramfs-peer.log" || {
+		cat "$res/initramfs-peer.log" >&2
+		exit 1
+	}
+fi
 
 # boot GROUP VARIANT TARGET DIR WORKLOADS REPEAT: one boot; its samples go
 # to samples.jsonl.  A boot that measured nothing stops the run.
@@ -183,14 +207,22 @@ boot() {
 	# favoured by whatever warms up during a boot.
 	[ $((r % 2)) = 1 ] || [ "$workloads" != vmallocw,vmalloc0,vmalloc1 ] ||
 		workloads=vmallocw,vmalloc1,vmalloc0
+	local initrd=$res/initramfs.cpio.gz
 	append="kunit.filter_glob=lazymm.bench.no.kunit panic=-1 lazymm.mode=bench"
 	append="$append lazymm.bench=$workloads lazymm.duration=$duration"
+	timeout_s=$((600 + 4 * duration))
+	if [ "$group" = peer ]; then
+		# One run of each benchmark a boot: the boots are the repeats.
+		initrd=$res/initramfs-peer.cpio.gz
+		append="kunit.filter_glob=lazymm.bench.no.kunit panic=-1 lazymm.mode=peer"
+		append="$append lazymm.suites=perf"
+		timeout_s=$((600 + 5 * 310))
+	fi
 	mapfile -d '' -t qemu < <(python3 "$LAZYMM_TOP/qemu/qemu-cmd.py" -0 \
-		--target "$target" --build-dir "$dir" --initrd "$res/initramfs.cpio.gz" \
+		--target "$target" --build-dir "$dir" --initrd "$initrd" \
 		--append "$append" --smp "$cpus")
 	printf '%q ' "${qemu[@]}" >"$log.cmd"
 	echo >>"$log.cmd"
-	timeout_s=$((600 + 4 * duration))
 	timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$log" 2>&1 || qrc=$?
 	python3 "$LAZYMM_TOP/scripts/bench-report.py" parse "$log" --group "$group" \
 		--variant "$variant" --repeat "$r" >>"$res/samples.jsonl" ||

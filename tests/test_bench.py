@@ -75,6 +75,32 @@ class BenchReportTest(host_test.Fixture):
         self.assertEqual(r.returncode, 1)
         self.assertIn('has no measurement', r.stderr)
 
+    def test_parse_peer_benchmarks(self):
+        r = self.parse('lazymm-peer: suite perf begin\n'
+                       '    # lazymm-metric: pipe_threads 126.9112 usecs/op\n'
+                       '    # lazymm-metric: hackbench_process 9.425 sec\n'
+                       'lazymm-peer: suite perf end exit 0\nlazymm-peer: exit 0\n')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual([(s['workload'], s['metrics']) for s in got],
+                         [('pipe_threads', {'value': 126.9112}),
+                          ('hackbench_process', {'value': 9.425})])
+        # A failed benchmark fails the boot's measurement.
+        r = self.parse('    # lazymm-metric: pipe_threads 126.9 usecs/op\n'
+                       'lazymm-peer: exit 1\n')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('the workloads exited 1', r.stderr)
+
+    def test_peer_benchmarks_lower_is_better(self):
+        samples = [{'group': 'peer', 'variant': v, 'repeat': i, 'workload': 'pipe_threads',
+                    'metrics': {'value': x}}
+                   for v, xs in (('refcount', (100, 101, 102)), ('shootdown', (80, 81, 82)))
+                   for i, x in enumerate(xs)]
+        _, result = self.report(samples)
+        [row] = [r for r in result['comparisons'] if r['workload'] == 'pipe_threads']
+        self.assertEqual(row['verdict'], 'shootdown faster')
+        self.assertAlmostEqual(row['speed_ratio'], 101 / 81)
+
     def report(self, samples, *extra):
         path = os.path.join(self.tmp, 'samples.jsonl')
         write(path, ''.join(json.dumps(s) + '\n' for s in samples))
