@@ -2,17 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 """Host-side tests of the lazymm scripts: no kernel build, no network.
 
-Usage: tests/host_test.py [--counts FILE] [--any-tool | --without TOOL,...]
-                          [-v] [unittest options]
+Usage: tests/host_test.py [--counts FILE] [--jobs N]
+                          [--any-tool | --without TOOL,...] [-v] [unittest options]
 
 Each test copies the scripts and data into a scratch "clone" with a small
 synthetic series, made with git format-patch against a small kernel-like
 fixture tree, and runs the scripts there as a user would.  --counts writes
-"passed failed skipped" to FILE for scripts/test.sh.  The tests see only
+"passed failed skipped" to FILE for scripts/test.sh.  --jobs N runs the
+test classes in N processes at once (make check: one per CPU), each one's
+output printed whole when it ends.  The tests see only
 the programs of the base machine and of scripts/deps.sh --host-tests on
 their PATH (--any-tool: all of it); a test that needs one of those not
 installed is skipped, naming it.
 """
+import collections
 import glob
 import hashlib
 import functools
@@ -1267,16 +1270,89 @@ class CountingResult(unittest.TextTestResult):
         self.passed += 1
 
 
+def test_classes(suite):
+    """{class name as the command line takes it: test count}, in order."""
+    out = collections.OrderedDict()
+    stack = [suite]
+    while stack:
+        s = stack.pop(0)
+        if isinstance(s, unittest.TestSuite):
+            stack[0:0] = list(s)
+            continue
+        cls = type(s)
+        name = (cls.__name__ if cls.__module__ == '__main__'
+                else f'{cls.__module__}.{cls.__name__}')
+        out[name] = out.get(name, 0) + 1
+    return out
+
+
+def run_in_parallel(jobs, flags, counts):
+    """Every test class in JOBS processes (this script, with FLAGS), the
+    classes shared out by their test counts; sum the counts."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    suite = unittest.TestLoader().loadTestsFromModule(sys.modules[__name__])
+    suite.addTests(unittest.TestLoader().discover(
+        os.path.dirname(__file__), pattern='test_*.py',
+        top_level_dir=os.path.dirname(__file__)))
+    buckets = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for name, n in sorted(test_classes(suite).items(), key=lambda kv: -kv[1]):
+        i = loads.index(min(loads))
+        buckets[i].append(name)
+        loads[i] += n
+    tmp = tempfile.mkdtemp(prefix='lazymm-jobs.')
+    procs = []
+    for i, names in enumerate(b for b in buckets if b):
+        out = open(os.path.join(tmp, f'{i}.out'), 'w')
+        procs.append((subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), '--counts',
+             os.path.join(tmp, f'{i}.counts')] + flags + names,
+            stdout=out, stderr=subprocess.STDOUT), out, i))
+    total = [0, 0, 0]
+    for proc, out, i in procs:
+        proc.wait()
+        out.close()
+        with open(os.path.join(tmp, f'{i}.out')) as f:
+            sys.stdout.write(f.read())
+        try:
+            with open(os.path.join(tmp, f'{i}.counts')) as f:
+                got = [int(x) for x in f.read().split()]
+        except (OSError, ValueError):
+            got = [0, 1, 0]     # a process that died counts one failure
+        total = [a + b for a, b in zip(total, got)]
+    shutil.rmtree(tmp, True)
+    passed, failed, skipped = total
+    print(f'host tests: {passed} passed, {failed} failed'
+          + (f', {skipped} skipped' if skipped else '') + f' ({jobs} processes)')
+    if counts:
+        with open(counts, 'w') as f:
+            f.write(f'{passed} {failed} {skipped}\n')
+    return 1 if failed else 0
+
+
 def main():
     argv = sys.argv[:]
     counts = tools = None
+    jobs = 1
     if '--counts' in argv:
         i = argv.index('--counts')
         counts = argv[i + 1]
         del argv[i:i + 2]
+    if '--jobs' in argv:
+        i = argv.index('--jobs')
+        jobs = int(argv[i + 1])
+        del argv[i:i + 2]
     if '-h' in argv or '--help' in argv:
         print(__doc__.strip())
         return 0
+    if jobs > 1 and not [a for a in argv[1:] if not a.startswith('-')]:
+        flags = []
+        for flag in ('--any-tool', '-v'):
+            if flag in argv:
+                flags.append(flag)
+        if '--without' in argv:
+            flags += argv[argv.index('--without'):argv.index('--without') + 2]
+        return run_in_parallel(jobs, flags, counts)
     # Every test runs with the programs make check installs and the base
     # machine's, and no others (--any-tool: the whole PATH, for debugging).
     # The settings make and the user pass to the scripts would change what
