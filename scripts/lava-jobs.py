@@ -82,8 +82,9 @@ BAD_MARKS = {
                   ('kthread starved', '', '')],
     'rcutorture': [('End of test: ', '', '(?!SUCCESS)')],
     'hung-task': [('blocked for more than ', '', r'(?=\d+ seconds)')],
+    'test_vmalloc': [('Summary: ', '', r'(?=\S+ passed: \d+ failed: [1-9])')],
     'stress': [(f'lazymm-{w}: error', '', '') for w in
-               ('stress', 'rcutorture', 'torture')],
+               ('stress', 'rcutorture', 'torture', 'peer')],
     'warning': [('WARNING:', '(?<!Spectre V2 : )', '')],
     'bug': [('BUG:', r'\b', ''), ('BUG ', r'\b', ''), ('kernel BUG at', '', '')],
     'oops': [('Oops', r'\b', r'\b'), ('Unable to handle kernel', '', '')],
