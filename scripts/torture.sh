@@ -247,9 +247,9 @@ relay_progress() {
 		done < <(grep -naE 'lazymm-stress: progress|rcu-torture: rtc:|lazymm-peer: suite|^ *(not )?ok [0-9]+ ' "$res/console.log" 2>/dev/null)
 		if [ "$quiet" -ge "${LAZYMM_PROGRESS_SECONDS:-60}" ]; then
 			quiet=0
-			of=" of $duration"
-			[ $mode != peer ] || of=" of at most $timeout_s"
-			note "  $mode $TARGET/$suffix: $(($(date +%s) - start)) s$of, console $(wc -l <"$res/console.log") lines so far"
+			what="torture $TARGET/$suffix" of=" of $duration"
+			[ $mode != peer ] || what="peer $TARGET/$variant" of=" of at most $timeout_s"
+			note "  $what: $(($(date +%s) - start)) s$of, console $(wc -l <"$res/console.log") lines so far"
 		fi
 	done
 }
