@@ -16,7 +16,9 @@
 # line's words before its program: SYSCTL=VALUE (a /proc/sys name with
 # dots) is set for the program and put back after it; kmsg=TEXT is a fixed
 # text the kernel log must show while it runs (test_vmalloc.sh exits 0
-# whatever its module did).  Output is kept as KTAP diagnostic lines.
+# whatever its module did); machine=M,M... runs it only where uname -m is
+# one of them (a skip elsewhere, the reason beside it in the list).
+# Output is kept as KTAP diagnostic lines.
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/kselftest list=$here/selftests
 while getopts d:l: opt; do
@@ -66,6 +68,11 @@ run_case() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		kmsg=*) want=${1#kmsg=} ;;
+		machine=*)
+			case ",${1#machine=}," in
+			*,"$(uname -m)",*) ;;
+			*) why="SKIP only on ${1#machine=}, not $(uname -m) (see the list)" ;;
+			esac ;;
 		*=*)
 			n=$((n + 1))
 			v=$(sysctl_path "${1%%=*}")
