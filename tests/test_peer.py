@@ -60,7 +60,8 @@ class PeerSelftestsTest(host_test.Fixture):
               'module 10 kmsg=Summary: b/module\nnomodule 10 kmsg=Summary: a/passes\n'
               'nosysctl 10 nosuch.knob=1 a/passes\n'
               f'here 10 machine=nosuch,{os.uname().machine} a/passes\n'
-              'elsewhere 10 machine=nosuch a/passes\n')
+              'elsewhere 10 machine=nosuch a/passes\n'
+              'slowmodule 1 kmsg=Summary: b/hangs\n')
         write(os.path.join(self.tmp, 'sys/vm/overcommit_memory'), '0\n')
         write(os.path.join(self.tmp, 'sys/kernel/printk'), '4 4 1 7\n')
         # dmesg -c: print what was logged since the last call, then clear.
@@ -83,7 +84,7 @@ class PeerSelftestsTest(host_test.Fixture):
         self.assertEqual(r.returncode, 1, r.stderr)
         lines = r.stdout.splitlines()
         self.assertEqual(lines[:5], ['KTAP version 1', '1..1', '    KTAP version 1',
-                                     '    # Subtest: selftests', '    1..13'])
+                                     '    # Subtest: selftests', '    1..14'])
         results = [l for l in lines if l.startswith(('    ok', '    not ok'))]
         self.assertEqual(results, [
             '    ok 1 pass', '    ok 2 skip # SKIP (exit 4)',
@@ -95,7 +96,9 @@ class PeerSelftestsTest(host_test.Fixture):
             '    not ok 10 nomodule # no "Summary:" in the kernel log',
             '    not ok 11 nosysctl # cannot set nosuch.knob to 1',
             '    ok 12 here',
-            f'    ok 13 elsewhere # SKIP only on nosuch, not {os.uname().machine} (see the list)'])
+            f'    ok 13 elsewhere # SKIP only on nosuch, not {os.uname().machine} (see the list)',
+            # A timeout is the reason, not the text it never logged.
+            '    not ok 14 slowmodule # TIMEOUT after 1 s'])
         self.assertEqual(lines[-1], 'not ok 1 selftests')
         # The program's output is a diagnostic; it runs in its own
         # directory, with its arguments, never globbed.

@@ -111,7 +111,7 @@ run_case() {
 		v=$(grep -E "$REPORTS" "$tmp/selftest.kmsg" | head -n 1)
 		if [ -n "$v" ]; then
 			why="the kernel reported: $v"
-		elif [ -n "$want" ] && ! grep -qF "$want" "$tmp/selftest.kmsg"; then
+		elif [ -z "$why" ] && [ -n "$want" ] && ! grep -qF "$want" "$tmp/selftest.kmsg"; then
 			why="no \"$want\" in the kernel log"
 		fi
 	fi
