@@ -13,6 +13,7 @@
 # is a diagnostic line "# lazymm-metric: NAME VALUE UNIT" (the judge's
 # summary keeps them).  The sizes are for 4 vCPUs under TCG: each run takes
 # seconds; one that has not ended after 300 s is killed (a failure).
+. "$(dirname "$0")/ktap.sh"
 runs=1
 while getopts r: opt; do
 	case $opt in
@@ -59,13 +60,7 @@ for name; do
 	cases | grep -q "^$name " || { echo "perf.sh: no case $name" >&2; exit 2; }
 done
 n=$(selected "$@" | wc -l)
-echo "KTAP version 1"
-echo "1..1"
-echo "    KTAP version 1"
-echo "    # Subtest: perf"
-echo "    1..$n"
-failed=$tmp/perf.failed
-rm -f "$failed"
+ktap_begin perf "$n"
 k=0
 selected "$@" | while read -r name unit cmd; do
 	k=$((k + 1))
@@ -92,11 +87,7 @@ selected "$@" | while read -r name unit cmd; do
 		echo "    ok $k $name"
 	else
 		echo "    not ok $k $name # $bad"
-		touch "$failed"
+		ktap_fail
 	fi
 done
-if [ -e "$failed" ]; then
-	echo "not ok 1 perf"
-	exit 1
-fi
-echo "ok 1 perf"
+ktap_end perf

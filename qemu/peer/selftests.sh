@@ -19,6 +19,7 @@
 # whatever its module did); machine=M,M... runs it only where uname -m is
 # one of them (a skip elsewhere, the reason beside it in the list).
 # Output is kept as KTAP diagnostic lines.
+. "$(dirname "$0")/ktap.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/kselftest list=$here/selftests
 while getopts d:l: opt; do
@@ -128,13 +129,7 @@ for name; do
 done
 n=$(selected "$@" | wc -l)
 [ "$n" -gt 0 ] || { echo "selftests.sh: nothing of $list selected" >&2; exit 2; }
-echo "KTAP version 1"
-echo "1..1"
-echo "    KTAP version 1"
-echo "    # Subtest: selftests"
-echo "    1..$n"
-failed=$tmp/selftests.failed
-rm -f "$failed"
+ktap_begin selftests "$n"
 k=0
 selected "$@" | while read -r line; do
 	k=$((k + 1))
@@ -144,11 +139,7 @@ selected "$@" | while read -r line; do
 	case $why in
 	'') echo "    ok $k $1" ;;
 	SKIP*) echo "    ok $k $1 # $why" ;;
-	*) echo "    not ok $k $1 # $why"; touch "$failed" ;;
+	*) echo "    not ok $k $1 # $why"; ktap_fail ;;
 	esac
 done
-if [ -e "$failed" ]; then
-	echo "not ok 1 selftests"
-	exit 1
-fi
-echo "ok 1 selftests"
+ktap_end selftests

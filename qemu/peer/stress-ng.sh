@@ -13,6 +13,7 @@
 # implemented on this system) a skip, with the reason; anything else,
 # a failed --verify among them, not ok.  Its own output is kept as KTAP
 # diagnostic lines ("# ...") under each result.
+. "$(dirname "$0")/ktap.sh"
 t=10 i=2 user=peer list=$(dirname "$0")/stressors
 # Where the stressors work (writable by the user) and this keeps its files.
 tmp=${TMPDIR:-/tmp}
@@ -44,13 +45,7 @@ done
 n=$(selected "$@" | wc -l)
 [ "$n" -gt 0 ] || { echo "stress-ng.sh: no stressor of $list selected" >&2; exit 2; }
 # One suite, "stress-ng", with a case per stressor, nested as KUnit nests.
-echo "KTAP version 1"
-echo "1..1"
-echo "    KTAP version 1"
-echo "    # Subtest: stress-ng"
-echo "    1..$n"
-failed=$tmp/stress-ng.failed
-rm -f "$failed"
+ktap_begin stress-ng "$n"
 k=0
 selected "$@" | while read -r name who opts; do
 	k=$((k + 1))
@@ -71,11 +66,7 @@ selected "$@" | while read -r name who opts; do
 	0) echo "    ok $k $name" ;;
 	3) echo "    ok $k $name # SKIP stress-ng: no resource (exit 3)" ;;
 	4) echo "    ok $k $name # SKIP stress-ng: not implemented here (exit 4)" ;;
-	*) echo "    not ok $k $name # exit $rc"; touch "$failed" ;;
+	*) echo "    not ok $k $name # exit $rc"; ktap_fail ;;
 	esac
 done
-if [ -e "$failed" ]; then
-	echo "not ok 1 stress-ng"
-	exit 1
-fi
-echo "ok 1 stress-ng"
+ktap_end stress-ng
