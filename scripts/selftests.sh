@@ -52,7 +52,10 @@ sources_key() {
 	[ "$srcarch" != x86_64 ] || srcarch=x86
 	{
 		echo "$sysroot"
-		sha256sum "$sysroot/var/lib/dpkg/status" "$0" 2>&1
+		# Contents only: the checkout's path is not an input (a second
+		# worktree would build everything again).
+		sha256sum 2>&1 <"$sysroot/var/lib/dpkg/status"
+		sha256sum <"$0"
 		"${CROSS_COMPILE}gcc" --version | head -n 1
 		kernel_version "$kdir"
 		cd "$kdir"
