@@ -194,7 +194,7 @@ relay_new_steps() {
 	done
 }
 relay_steps() {
-	while sleep 1; do
+	while nap 1; do
 		relay_new_steps
 	done
 }

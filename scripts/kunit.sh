@@ -215,7 +215,7 @@ objects_built() {
 }
 
 build_progress() {
-	while sleep "${LAZYMM_PROGRESS_SECONDS:-30}"; do
+	while nap "${LAZYMM_PROGRESS_SECONDS:-30}"; do
 		! grep -q "Starting KUnit Kernel" "$build_log" 2>/dev/null || break
 		note "building $TARGET/$scheme: $(mmss $(($(date +%s) - build_t0))), $(objects_built) objects built; log $build_log"
 	done

@@ -48,6 +48,17 @@ note() {
 	echo "lazymm: $*" >&2
 }
 
+# nap SECONDS: sleep for a background progress loop ("while nap N; do").
+# Its owner ends the loop with kill: a plain sleep would outlive the loop,
+# holding the stdout and stderr it inherited, and whoever reads those (a
+# pipe to tee, a test) would wait up to SECONDS more for their end.  A
+# trapped TERM interrupts wait at once; the trap ends the sleep too.
+nap() {
+	sleep "$1" &
+	trap 'kill $! 2>/dev/null; exit 0' TERM
+	wait $!
+}
+
 # run cmd...: print the exact command, then run it, so any step can be
 # repeated by hand.
 run() {

@@ -237,7 +237,7 @@ trap 'kill "${relay_pid:-}" 2>/dev/null; echo >&2; die "interrupted; the console
 # it has said nothing for LAZYMM_PROGRESS_SECONDS (60): the time so far.
 relay_progress() {
 	local seen=0 quiet=0 line n
-	while sleep 2; do
+	while nap 2; do
 		quiet=$((quiet + 2))
 		while IFS= read -r line; do
 			n=${line%%:*}

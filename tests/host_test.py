@@ -917,6 +917,15 @@ class KunitRunTest(Fixture):
         os.chmod(os.path.join(shim, 'ccache'), 0o755)
         return {'PATH': shim + ':' + os.environ['PATH']}
 
+    def test_progress_loop_leaves_nothing_behind(self):
+        # The progress loop sleeps 30 s at a time: a sleep left running when
+        # the build ends would hold stderr open, and whoever reads it (this
+        # test's pipe, a tee) would wait for it.
+        t0 = time.time()
+        r = self.kunit('pass')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(time.time() - t0, 25)
+
     def test_results_record_what_ran(self):
         r = self.kunit('pass')
         self.assertEqual(r.returncode, 0, r.stderr)
