@@ -61,14 +61,24 @@ run_host_tests() {
 	rm -f "$counts"
 }
 
+# booted RUN: --built if the KUnit run in RUN booted its kernel (kunit.py
+# leaves a console only then): the build dir holds what that run built, so
+# the boots below need not ask kunit.py again.  A run whose build failed
+# gets nothing, and its boots build (and fail) on their own, never booting
+# an older kernel left in the build dir.
+booted() {
+	[ ! -s "$1/console.log" ] || echo --built
+}
+
 # run_torture ARCH MMU SCHEME RUN: a short torture boot of the kernel the
 # KUnit run just built (so no second build), counted as one check; sets
 # verdict.
 run_torture() {
 	local rc=0
+	# shellcheck disable=SC2046 # booted: one word or none
 	"$LAZYMM_TOP/scripts/torture.sh" --no-deps --arch "$1" ${2:+--mmu "$2"} \
 		--scheme "$3" --duration "$torture_seconds" --run-dir "$4/torture" \
-		"${kdir_opt[@]}" </dev/null || rc=$?
+		"${kdir_opt[@]}" $(booted "$4") </dev/null || rc=$?
 	case $rc in
 	0) add 1 0 0; verdict=passed ;;
 	77) add 0 0 1; verdict=skipped ;;
@@ -80,10 +90,11 @@ run_torture() {
 # each case and the judge count.  Sets peer ("P/F/S").
 run_peer() {
 	local rc=0 c
+	# shellcheck disable=SC2046 # booted: one word or none
 	"$LAZYMM_TOP/scripts/torture.sh" --no-deps --arch "$1" ${2:+--mmu "$2"} \
 		--scheme "$3" --peer selftests,stress-ng,perf --short \
 		--duration "$peer_seconds" --run-dir "$4/peer" \
-		"${kdir_opt[@]}" </dev/null || rc=$?
+		"${kdir_opt[@]}" $(booted "$4") </dev/null || rc=$?
 	if [ $rc = 77 ]; then
 		add 0 0 1
 		peer=skipped

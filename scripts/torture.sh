@@ -34,6 +34,10 @@
 #                    --prepare-only run left, as make lava stages it)
 #   --prepare-only   build the kernel and the initramfs and write qemu.cmd
 #                    (and qemu.argv, NUL-separated), then stop: no boot
+#   --built          boot the build dir's kernel as it is, without asking
+#                    kunit.py to build it (make test: its KUnit run has just
+#                    built it, and a make with nothing to do still costs
+#                    5-30 s a boot)
 # The kernel is the KUnit kernel of ARCH/SCHEME (kunit/lazymm.kunitconfig
 # has what the boot needs), built through scripts/kunit.sh if needed.  The
 # run dir keeps qemu.cmd (re-runnable by hand), console.log, config,
@@ -52,7 +56,7 @@ usage() {
 }
 
 arch=x86_64 mmu= scheme=refcount duration=60 kdir= build_dir= res= deps=1
-mode=stress kasan=0 timeout_s= initramfs= prepare=0 suites= base=0 short=0
+mode=stress kasan=0 timeout_s= initramfs= prepare=0 suites= base=0 short=0 built=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -72,6 +76,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$(optarg "$@"); shift ;;
 	--initramfs) initramfs=$(optarg "$@"); shift ;;
 	--prepare-only) prepare=1 ;;
+	--built) built=1 ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
 	shift
@@ -173,7 +178,12 @@ kunit_opts=(--build-only --no-deps --arch "$arch" ${mmu:+--mmu "$mmu"}
 	--run-dir "$res/build")
 [ $kasan = 0 ] || kunit_opts+=(-- --kunitconfig "$LAZYMM_TOP/kconfig/kasan.config")
 rc=0
-"$LAZYMM_TOP/scripts/kunit.sh" "${kunit_opts[@]}" >/dev/null || rc=$?
+if [ $built = 1 ]; then
+	[ -f "$build_dir/.config" ] ||
+		die "--built: $build_dir has no kernel; drop --built to build it"
+else
+	"$LAZYMM_TOP/scripts/kunit.sh" "${kunit_opts[@]}" >/dev/null || rc=$?
+fi
 if [ $rc = 77 ]; then
 	echo "0 0 1" >"$res/counts"
 	exit 77

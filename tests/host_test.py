@@ -1131,14 +1131,16 @@ class TargetDepsTest(Fixture):
 FAKE_RUN = r'''#!/usr/bin/env bash
 # A stand-in for scripts/%s: counts from the arch, the run dir from --run-dir.
 name=%s
+args="$*"
 while [ $# -gt 0 ]; do
 	case $1 in --arch) arch=$2 ;; --run-dir) run=$2 ;; --peer) name=peer ;; esac
 	shift
 done
 mkdir -p "$run"
+echo "$args" >"$run/args"
 case $name:$arch in
 kunit:arm64) echo "1 1 0" >"$run/counts"; exit 1 ;;
-kunit:*) echo "5 0 2" >"$run/counts" ;;
+kunit:*) echo "5 0 2" >"$run/counts"; echo booted >"$run/console.log" ;;
 torture:arm64) exit 1 ;;
 peer:arm64) echo "2 1 0" >"$run/counts"; exit 1 ;;
 peer:*) echo "7 0 1" >"$run/counts" ;;
@@ -1183,6 +1185,12 @@ class TestScriptTest(Fixture):
         self.assertIn('| arm64 | - | shootdown |', self.read(test_dir, 'table.md'))
         self.assertRegex(self.read(test_dir, 'record'), r'(?m)^command=\S*test.sh --torture-seconds 5 $')
         self.assertIn('make test took', r.stderr)
+        # The boots reuse the kernel the KUnit run booted; where it did not
+        # boot (arm64's fake failed), they build for themselves.
+        for line, built in (('x86_64-refcount', True), ('arm64-shootdown', False)):
+            for boot in ('torture', 'peer'):
+                args = self.read(os.path.join(test_dir, line, boot), 'args')
+                self.assertEqual('--built' in args.split(), built, (line, boot, args))
 
 
 @needs('xz')

@@ -340,6 +340,22 @@ class TortureRunTest(host_test.Fixture):
         self.assertIn('did not build', r.stdout + r.stderr)
         self.assertEqual(self.result('counts').split(), ['0', '1', '0'])
 
+    def test_built_boots_the_build_dir_without_building(self):
+        r = self.torture(fixture('clean-stress.log'))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # The same kernel again, as make test boots it after its KUnit run:
+        # a build now would fail, and is not asked for.
+        shutil.rmtree(self.run_dir)
+        r = self.torture(fixture('clean-stress.log'), '--built',
+                         env={'FAKE_KUNIT': 'buildfail'})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.run_dir, 'build', 'build.out')))
+        self.assertIn('CONFIG_SMP=y', self.result('config'))
+        # Nothing built there yet: said, not booted.
+        r = self.torture(fixture('clean-stress.log'), '--built', '--build-dir',
+                         os.path.join(self.tmp, 'empty'))
+        self.assertFailsWith(r, '--built:', 'has no kernel', 'drop --built')
+
     def test_kasan_uses_its_own_build_dir_and_fragment(self):
         r = self.torture(fixture('clean-stress.log'), '--kasan')
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
