@@ -52,10 +52,14 @@ note() {
 # Its owner ends the loop with kill: a plain sleep would outlive the loop,
 # holding the stdout and stderr it inherited, and whoever reads those (a
 # pipe to tee, a test) would wait up to SECONDS more for their end.  A
-# trapped TERM interrupts wait at once; the trap ends the sleep too.
+# trapped TERM interrupts wait at once, and the trap ends the sleep too;
+# it is set before the sleep starts, so no TERM can fall between the two.
+# Only in a background loop (a subshell): in the main shell the trap would
+# replace the script's own.
 nap() {
+	[ "$BASHPID" != "$$" ] || die "nap is for background loops; the main shell's TERM trap is its own"
+	trap 'kill $(jobs -p) 2>/dev/null || :; exit 0' TERM
 	sleep "$1" &
-	trap 'kill $! 2>/dev/null; exit 0' TERM
 	wait $!
 }
 

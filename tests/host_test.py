@@ -293,6 +293,29 @@ class Fixture(unittest.TestCase):
 
 
 @needs('quilt')
+class NapTest(Fixture):
+    """lib.sh's nap: a background progress loop ends with its owner's kill."""
+
+    def bash(self, body):
+        return sh(['bash', '-c', f'set -euo pipefail; . {self.top}/scripts/lib.sh; {body}'],
+                  env=self.env, check=False)
+
+    def test_killed_loop_leaves_no_sleep(self):
+        # Killed at once, as often as can be: a TERM between the sleep's
+        # start and the trap would leave a sleep behind, holding the pipes
+        # this test reads until it ends (41.7 s).
+        t0 = time.time()
+        r = self.bash('f() { while nap 41.7; do :; done; }; '
+                      'for i in $(seq 300); do f & p=$!; kill $p; wait $p || :; done')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(time.time() - t0, 30)
+
+    def test_main_shell_refused(self):
+        r = self.bash('trap "echo mine" TERM; nap 0')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('nap is for background loops', r.stderr)
+
+
 class PlainTreeTest(Fixture):
     """make apply / unapply on a plain (quilt) tree."""
 
