@@ -9,8 +9,8 @@ Each test copies the scripts and data into a scratch "clone" with a small
 synthetic series, made with git format-patch against a small kernel-like
 fixture tree, and runs the scripts there as a user would.  --counts writes
 "passed failed skipped" to FILE for scripts/test.sh.  --jobs N runs the
-test classes in N processes at once (make check: one per CPU), each one's
-output printed whole when it ends.  The tests see only
+tests in N processes at once (make check: one per CPU), dealt out in
+turn, each process's output printed whole when it ends.  The tests see only
 the programs of the base machine and of scripts/deps.sh --host-tests on
 their PATH (--any-tool: all of it); a test that needs one of those not
 installed is skipped, naming it.
@@ -1310,9 +1310,9 @@ class CountingResult(unittest.TextTestResult):
         self.passed += 1
 
 
-def test_classes(suite):
-    """{class name as the command line takes it: test count}, in order."""
-    out = collections.OrderedDict()
+def test_names(suite):
+    """Every test of suite, named as the command line takes it, in order."""
+    out = []
     stack = [suite]
     while stack:
         s = stack.pop(0)
@@ -1322,24 +1322,22 @@ def test_classes(suite):
         cls = type(s)
         name = (cls.__name__ if cls.__module__ == '__main__'
                 else f'{cls.__module__}.{cls.__name__}')
-        out[name] = out.get(name, 0) + 1
+        out.append(f'{name}.{s._testMethodName}')
     return out
 
 
 def run_in_parallel(jobs, flags, counts):
-    """Every test class in JOBS processes (this script, with FLAGS), the
-    classes shared out by their test counts; sum the counts."""
+    """Every test in JOBS processes (this script, with FLAGS), dealt out
+    in turn, so that each class's tests (a slow class takes half the
+    time: check-series) are shared by all; sum the counts."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     suite = unittest.TestLoader().loadTestsFromModule(sys.modules[__name__])
     suite.addTests(unittest.TestLoader().discover(
         os.path.dirname(__file__), pattern='test_*.py',
         top_level_dir=os.path.dirname(__file__)))
     buckets = [[] for _ in range(jobs)]
-    loads = [0] * jobs
-    for name, n in sorted(test_classes(suite).items(), key=lambda kv: -kv[1]):
-        i = loads.index(min(loads))
-        buckets[i].append(name)
-        loads[i] += n
+    for i, name in enumerate(test_names(suite)):
+        buckets[i % jobs].append(name)
     tmp = tempfile.mkdtemp(prefix='lazymm-jobs.')
     procs = []
     for i, names in enumerate(b for b in buckets if b):
