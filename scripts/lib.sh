@@ -88,7 +88,7 @@ load_arch() {
 		die "ARCH= is empty; use one of: $(echo $(known_archs))"
 	[ -f "$conf" ] ||
 		die "unknown ARCH=$arch; use one of: $(echo $(known_archs))"
-	CROSS_COMPILE= PACKAGES= MMUS= DEB_ARCH=
+	CROSS_COMPILE= PACKAGES= MMUS= DEB_ARCH= UNAME_M=
 	# shellcheck source=/dev/null
 	. "$conf"
 	if [ -z "$MMUS" ]; then
