@@ -47,6 +47,11 @@ ERROR = re.compile(r'lazymm-(?:bench|peer): error: (.*)$')
 EXIT = re.compile(r'lazymm-(?:bench|peer): exit (\d+)')
 # The peer suites' benchmarks (qemu/peer/perf.sh, make bench WHAT=peer).
 METRIC = re.compile(r'# lazymm-metric: (\S+) ([0-9.]+) (\S+)')
+# The lazy-TLB counters a peer boot prints around its suites: what the
+# scheme did while the benchmarks ran (refs, atomics, shootdowns).
+VMSTAT = re.compile(r'lazymm-vmstat: (before|after) (\w+) (\d+)')
+# The workload of those differences: one "op" is one boot's suites.
+SUITE = 'perf_suite'
 
 # The baseline of each group: what the others are compared with.
 BASELINES = ('refcount', 'paused', '6.1')
@@ -77,8 +82,13 @@ def parse_console(text, group, variant, repeat):
     samples, errors = [], []
     vmalloc = None          # paused value of the open test_vmalloc section
     runs = collections.OrderedDict()
+    vmstat = {'before': {}, 'after': {}}
     for raw in text.splitlines():
         line = raw.strip('\r')
+        m = VMSTAT.search(line)
+        if m:
+            vmstat[m.group(1)][m.group(2)] = int(m.group(3))
+            continue
         m = ERROR.search(line)
         if m:
             errors.append(m.group(1))
@@ -115,6 +125,11 @@ def parse_console(text, group, variant, repeat):
             if failed != '0':
                 errors.append(f'test_vmalloc {test} failed {failed} times')
             runs[vmalloc][test].append(int(usec))
+    before, after = vmstat['before'], vmstat['after']
+    if any(s['workload'] in METRIC_OF for s in samples) and after:
+        counters = {c: after[c] - before[c] for c in after if c in before}
+        samples.append({'group': group, 'variant': variant, 'repeat': repeat,
+                        'workload': SUITE, 'metrics': dict(counters, ops=1)})
     for paused, tests in runs.items():
         if not tests:
             errors.append(f'test_vmalloc printed no Summary (paused={paused})')
@@ -199,8 +214,9 @@ def counts(samples):
     """Counter totals over every boot, per (workload, variant), and what
     they come to per operation."""
     tot = collections.OrderedDict()
+    seen = {}
     for s in samples:
-        if s['workload'] not in ('pingpong', 'exit', 'exitmoved'):
+        if s['workload'] not in ('pingpong', 'exit', 'exitmoved', SUITE):
             continue
         t = tot.setdefault((s['workload'], s['variant']),
                            collections.Counter())
@@ -208,8 +224,11 @@ def counts(samples):
         t['boots'] += 1
         for c in COUNTERS:
             t[c] += s['metrics'].get(c, 0)
+        seen.setdefault((s['workload'], s['variant']), set()).update(s['metrics'])
     rows = []
     for (workload, variant), t in tot.items():
+        # A counter the boots did not print (a peer boot's IPIs) is "-", not 0.
+        have = seen[(workload, variant)]
         rows.append({
             'workload': workload, 'variant': variant,
             'totals': dict(t),
@@ -218,8 +237,9 @@ def counts(samples):
             'mms_freed_per_op': ratio(t['lazy_tlb_mm_free'], t['ops']),
             'shootdown_ipis_per_mm': ratio(t['lazy_tlb_shootdown_ipi'], t['lazy_tlb_shootdown']),
             'lazy_cpus_per_mm': ratio(t['lazy_tlb_shootdown_switch'], t['lazy_tlb_shootdown']),
-            'call_ipis_per_op': ratio(t['ipi_call'] or t['ipi'], t['ops']),
-            'tlb_ipis_per_op': ratio(t['ipi_tlb'], t['ops']),
+            'call_ipis_per_op': ratio(t['ipi_call'] or t['ipi'], t['ops'])
+            if have & {'ipi_call', 'ipi'} else None,
+            'tlb_ipis_per_op': ratio(t['ipi_tlb'], t['ops']) if 'ipi_tlb' in have else None,
         })
     return rows
 
@@ -294,7 +314,9 @@ def notes(result):
                  'frees it from its own exit. x86 moves lazy CPUs off an mm in '
                  'the TLB flush of its exit instead (x86 TLB IPIs), so its '
                  'shootdown finds none.')
-    return n
+    if any(r['workload'] == SUITE for r in result['counts']):
+        n.append(f'{SUITE}: "op" is one boot: the counters over all of its '
+                 'benchmarks (perf bench sched pipe -T, messaging, hackbench).')
     if any(r['verdict'] == 'no difference' for r in result['comparisons']):
         n.append('"no difference": the medians differ by less than the '
                  'larger spread (max - min) over the boots.')

@@ -12,6 +12,7 @@ from host_test import sh, write
 
 CONSOLE = '''[    1.0] Run /init as init process
 lazymm-torture: start mode=bench duration=3 cpus=4 kernel=6.1.192
+lazymm-vmstat: before lazy_tlb_ref 3
 lazymm-bench: result workload=pingpong cpus=4 seconds=3.001 ops=3000 rate=999.667 lazy_tlb_ref=6100 lazy_tlb_ref_atomic=12200 lazy_tlb_mm_free=0 ipi_call=12 ipi_tlb=0
 lazymm-bench: result workload=exit cpus=4 seconds=3.010 ops=100 rate=33.2 lazy_tlb_ref=900 lazy_tlb_ref_atomic=1800 lazy_tlb_mm_free=101 ipi_call=250 ipi_tlb=300
 lazymm-bench: vmalloc warmup
@@ -26,6 +27,7 @@ lazymm-bench: vmalloc begin paused=0
 [   12.1] Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 20000 avg: 800 usec
 lazymm-bench: vmalloc end paused=0
 lazymm-bench: exit 0
+lazymm-vmstat: after lazy_tlb_ref 7003
 lazymm-torture: end
 '''
 
@@ -56,6 +58,8 @@ class BenchReportTest(host_test.Fixture):
         self.assertEqual(got[0]['metrics']['rate'], 999.667)
         self.assertEqual(got[1]['metrics']['lazy_tlb_mm_free'], 101)
         self.assertEqual(got[0]['repeat'], 2)
+        # The whole boot's counters are not a workload of a tlb boot: its
+        # results carry their own.
         # Paused is the mean of both workers' reports; batched its own;
         # the warm-up load counts for neither.
         vm = {s['variant']: s['metrics'] for s in got[2:]}
@@ -90,6 +94,37 @@ class BenchReportTest(host_test.Fixture):
                        'lazymm-peer: exit 1\n')
         self.assertEqual(r.returncode, 1)
         self.assertIn('the workloads exited 1', r.stderr)
+
+    def test_peer_boot_counts_the_schemes_work(self):
+        # The guest prints the lazy-TLB counters before and after the
+        # suites: the boot's sample is the difference, one per boot.
+        r = self.parse('lazymm-vmstat: before lazy_tlb_ref 29\n'
+                       'lazymm-vmstat: before lazy_tlb_ref_atomic 58\n'
+                       'lazymm-vmstat: before lazy_tlb_mm_free 17\n'
+                       '    # lazymm-metric: pipe_threads 71.8 usecs/op\n'
+                       'lazymm-peer: exit 0\n'
+                       'lazymm-vmstat: after lazy_tlb_ref 42529\n'
+                       'lazymm-vmstat: after lazy_tlb_ref_atomic 85058\n'
+                       'lazymm-vmstat: after lazy_tlb_mm_free 447\n')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual([(s['workload'], s['metrics']) for s in got],
+                         [('pipe_threads', {'value': 71.8}),
+                          ('perf_suite', {'ops': 1, 'lazy_tlb_ref': 42500,
+                                          'lazy_tlb_ref_atomic': 85000,
+                                          'lazy_tlb_mm_free': 430})])
+        samples = [dict(s, variant=v, repeat=i, group='peer')
+                   for v in ('refcount', 'shootdown') for i in range(2) for s in got]
+        r, res = self.report(samples)
+        [row] = [c for c in res['counts'] if c['variant'] == 'shootdown']
+        self.assertEqual(row['workload'], 'perf_suite')
+        self.assertEqual(row['lazy_refs_per_op'], 42500)
+        self.assertEqual(row['atomics_per_lazy_ref'], 2)
+        # A peer boot counts no IPIs: "-", not a measured 0.
+        self.assertIn('| perf_suite | shootdown | 42500 | 2 | 430 | - | - | - | - |', r.stdout)
+        self.assertIn('perf_suite: "op" is one boot', r.stdout)
+        # "no difference" is explained under the table it appears in.
+        self.assertIn('"no difference": the medians differ by less than', r.stdout)
 
     def test_peer_benchmarks_lower_is_better(self):
         samples = [{'group': 'peer', 'variant': v, 'repeat': i, 'workload': 'pipe_threads',
