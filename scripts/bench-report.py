@@ -266,11 +266,41 @@ def fmt(x, digits=3):
     return f'{x:.{digits}g}'
 
 
+def is_peer(name):
+    """A picture (GROUP-WORKLOAD.svg) of the peer benchmarks."""
+    return name.startswith('peer-')
+
+
+def parts(result):
+    """A run as its blocks: the peer benchmarks apart from tlb and lazy_mmu,
+    so that a WHAT=peer run does not replace an arch's tlb tables (and the
+    other way round) in the README."""
+    out = []
+    for peer in (False, True):
+        comps = [r for r in result['comparisons'] if (r['group'] == 'peer') == peer]
+        cnts = [r for r in result['counts'] if (r['workload'] == SUITE) == peer]
+        if comps or cnts:
+            part = dict(result, comparisons=comps, counts=cnts, peer=peer)
+            part['notes'] = notes(part)
+            out.append(part)
+    return out or [dict(result, peer=False)]
+
+
 def render(result):
     """The Markdown of one run (a dict as report() writes it)."""
-    out = [f"#### {result['arch']}, {result['cpus']} vCPUs (TCG): "
-           f"{result['repeats']} boots per kernel, {result['duration']} s "
-           f"per workload; {result['date']} on {result['host']}", '']
+    return '\n'.join(render_block(p) for p in parts(result))
+
+
+def render_block(result):
+    """The Markdown of one of parts(): a heading, the tables, the notes."""
+    # The heading up to its colon names the block (block_key()).
+    if result['peer']:
+        what = (f", peer benchmarks: {result['repeats']} boots per kernel, "
+                f"each benchmark once a boot")
+    else:
+        what = f": {result['repeats']} boots per kernel, {result['duration']} s per workload"
+    out = [f"#### {result['arch']}, {result['cpus']} vCPUs (TCG){what}; "
+           f"{result['date']} on {result['host']}", '']
     rows = result['comparisons']
     if rows:
         out += ['| part | workload | measure | baseline: median [min-max] | '
@@ -450,18 +480,20 @@ def readme_blocks(section):
     return [b for b in blocks if b.startswith('#### ')]
 
 
-def copy_pictures(result, bench_json, top):
-    """The run's pictures (GROUP-WORKLOAD.svg beside BENCH_JSON) into
-    TOP/bench/ARCH-Ncpu/, replacing that run's older ones; their links."""
+def copy_pictures(part, bench_json, top):
+    """The pictures of one of a run's parts() (GROUP-WORKLOAD.svg beside
+    BENCH_JSON) into TOP/bench/ARCH-Ncpu/, replacing the older ones of the
+    same part (peer or not); their links."""
     src = os.path.dirname(os.path.abspath(bench_json))
-    svgs = sorted(n for n in os.listdir(src) if n.endswith('.svg'))
+    svgs = sorted(n for n in os.listdir(src)
+                  if n.endswith('.svg') and is_peer(n) == part['peer'])
     if not svgs:
         return []
-    rel = os.path.join('bench', f"{result['arch']}-{result['cpus']}cpu")
+    rel = os.path.join('bench', f"{part['arch']}-{part['cpus']}cpu")
     dest = os.path.join(top, rel)
     if os.path.isdir(dest):
         for n in os.listdir(dest):
-            if n.endswith('.svg'):
+            if n.endswith('.svg') and is_peer(n) == part['peer']:
                 os.unlink(os.path.join(dest, n))
     os.makedirs(dest, exist_ok=True)
     for n in svgs:
@@ -484,15 +516,16 @@ def cmd_readme(args):
         with open(path) as f:
             try:
                 result = json.load(f)
-                new = render(result)
+                news = [(p, render_block(p)) for p in parts(result)]
             except (ValueError, KeyError) as e:
                 sys.exit(f'lazymm: {path} is not a bench.json of make bench '
                          f'({e}); give results/bench-*/bench.json')
-        links = copy_pictures(result, path, os.path.dirname(os.path.abspath(args.readme)))
-        if links:
-            new = new.rstrip('\n') + '\n\nPictures (every boot, median and [min-max]): ' + \
-                ', '.join(links) + '\n'
-        blocks[block_key(new)] = new + '\n'
+        for part, new in news:
+            links = copy_pictures(part, path, os.path.dirname(os.path.abspath(args.readme)))
+            if links:
+                new = new.rstrip('\n') + '\n\nPictures (every boot, median and [min-max]): ' + \
+                    ', '.join(links) + '\n'
+            blocks[block_key(new)] = new + '\n'
     body = '\n'.join(b.strip('\n') + '\n' for b in blocks.values())
     with open(args.readme, 'w') as f:
         f.write(head + MARK_BEGIN + '\n' + body + MARK_END + tail)

@@ -253,6 +253,33 @@ class BenchReportTest(host_test.Fixture):
                       '[tlb-pingpong](bench/arm64-4cpu/tlb-pingpong.svg)',
                       self.read(top, 'README.md'))
 
+    def test_readme_peer_run_beside_the_tlb_tables(self):
+        # A WHAT=peer run gets a block and pictures of its own: the arch's
+        # tlb block and pictures stay; a second peer run replaces the first.
+        top = os.path.join(self.tmp, 'clone')
+        readme = os.path.join(top, 'README.md')
+        write(readme, '# x\n<!-- bench:begin -->\n#### arm64, 4 vCPUs (TCG): old\n\n'
+              '| tlb old |\n\n<!-- bench:end -->\n')
+        tlb_svg = os.path.join(top, 'bench', 'arm64-4cpu', 'tlb-exit.svg')
+        write(tlb_svg, '<svg/>\n')
+        for value in (100, 90):
+            self.report([{'group': 'peer', 'variant': v, 'repeat': 1,
+                          'workload': 'pipe_threads', 'metrics': {'value': value}}
+                         for v in ('refcount', 'shootdown')])
+            write(os.path.join(self.tmp, 'peer-pipe-threads-value.svg'), '<svg/>\n')
+            r = self.report_tool('readme', readme, os.path.join(self.tmp, 'bench.json'))
+            self.assertEqual(r.returncode, 0, r.stderr)
+        text = self.read(top, 'README.md')
+        self.assertEqual(re.findall(r'^#### (.*?):', text, re.M),
+                         ['arm64, 4 vCPUs (TCG)', 'arm64, 4 vCPUs (TCG), peer benchmarks'])
+        self.assertIn('| tlb old |', text)
+        self.assertIn('refcount: 90 [90-90]', text)
+        self.assertNotIn('refcount: 100', text)
+        self.assertEqual(sorted(os.listdir(os.path.dirname(tlb_svg))),
+                         ['peer-pipe-threads-value.svg', 'tlb-exit.svg'])
+        self.assertIn('[peer-pipe-threads-value](bench/arm64-4cpu/peer-pipe-threads-value.svg)',
+                      text)
+
     def test_readme_keeps_the_other_runs_tables(self):
         self.report([sample('refcount', 'pingpong', 1, rate=5),
                      sample('shootdown', 'pingpong', 1, rate=6)])
