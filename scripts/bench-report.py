@@ -18,9 +18,11 @@ Usage:
       written beside it; without gnuplot, only the scripts
   bench-report.py readme README.md BENCH.json...
       put the tables of these runs between README's bench markers: each
-      replaces the block of its arch and vCPU count, the others stay; the
-      pictures next to a BENCH.json (bench-report.py plot) are copied to
-      bench/ARCH-Ncpu/ beside README.md, to be committed, and linked
+      run's tlb/lazy_mmu tables replace the block of its arch and vCPU
+      count, its peer benchmarks the "peer benchmarks" block of those; the
+      others stay; the pictures next to a BENCH.json (bench-report.py
+      plot) are copied to bench/ARCH-Ncpu/ beside README.md, replacing
+      that part's older ones, to be committed, and linked
 
 A difference between two medians smaller than the larger of the two
 spreads (max - min over the boots) is reported as "no difference".
@@ -47,9 +49,11 @@ ERROR = re.compile(r'lazymm-(?:bench|peer): error: (.*)$')
 EXIT = re.compile(r'lazymm-(?:bench|peer): exit (\d+)')
 # The peer suites' benchmarks (qemu/peer/perf.sh, make bench WHAT=peer).
 METRIC = re.compile(r'# lazymm-metric: (\S+) ([0-9.]+) (\S+)')
-# The lazy-TLB counters a peer boot prints around its suites: what the
-# scheme did while the benchmarks ran (refs, atomics, shootdowns).
-VMSTAT = re.compile(r'lazymm-vmstat: (before|after) (\w+) (\d+)')
+# The lazy-TLB counters /init prints before and after a boot's workloads
+# (every mode); a peer boot's difference is what the scheme did while its
+# suites ran (refs, atomics, shootdowns).  A whole line only: a kernel
+# message printed into the middle of one must not make a number.
+VMSTAT = re.compile(r'lazymm-vmstat: (before|after) (\w+) (\d+)\s*$')
 # The workload of those differences: one "op" is one boot's suites.
 SUITE = 'perf_suite'
 
@@ -79,7 +83,7 @@ MARK_END = '<!-- bench:end -->'
 
 def parse_console(text, group, variant, repeat):
     """The samples of one boot, and the errors it printed."""
-    samples, errors = [], []
+    samples, errors, warnings = [], [], []
     vmalloc = None          # paused value of the open test_vmalloc section
     runs = collections.OrderedDict()
     vmstat = {'before': {}, 'after': {}}
@@ -126,10 +130,16 @@ def parse_console(text, group, variant, repeat):
                 errors.append(f'test_vmalloc {test} failed {failed} times')
             runs[vmalloc][test].append(int(usec))
     before, after = vmstat['before'], vmstat['after']
-    if any(s['workload'] in METRIC_OF for s in samples) and after:
+    if any(s['workload'] in METRIC_OF for s in samples) and (before or after):
         counters = {c: after[c] - before[c] for c in after if c in before}
-        samples.append({'group': group, 'variant': variant, 'repeat': repeat,
-                        'workload': SUITE, 'metrics': dict(counters, ops=1)})
+        # Counters missing on one side, or going down, are a garbled
+        # console: the boot's times stand, its counts would mislead.
+        if set(before) != set(after) or any(v < 0 for v in counters.values()):
+            warnings.append('the lazymm-vmstat lines before and after do not '
+                            'match; no perf_suite counts for this boot')
+        else:
+            samples.append({'group': group, 'variant': variant, 'repeat': repeat,
+                            'workload': SUITE, 'metrics': dict(counters, ops=1)})
     for paused, tests in runs.items():
         if not tests:
             errors.append(f'test_vmalloc printed no Summary (paused={paused})')
@@ -141,7 +151,7 @@ def parse_console(text, group, variant, repeat):
                         'repeat': repeat, 'workload': 'vmalloc',
                         'metrics': {t + '_usec': statistics.mean(v)
                                     for t, v in tests.items()}})
-    return samples, errors
+    return samples, errors, warnings
 
 
 def direction(workload, metric):
@@ -345,8 +355,9 @@ def notes(result):
                  'the TLB flush of its exit instead (x86 TLB IPIs), so its '
                  'shootdown finds none.')
     if any(r['workload'] == SUITE for r in result['counts']):
-        n.append(f'{SUITE}: "op" is one boot: the counters over all of its '
-                 'benchmarks (perf bench sched pipe -T, messaging, hackbench).')
+        n.append(f'{SUITE}: "op" is one boot: the counters over the whole '
+                 'perf suite run (perf bench sched pipe -T, messaging, '
+                 'hackbench, and the suite script\'s own short processes).')
     if any(r['verdict'] == 'no difference' for r in result['comparisons']):
         n.append('"no difference": the medians differ by less than the '
                  'larger spread (max - min) over the boots.')
@@ -356,8 +367,8 @@ def notes(result):
 def cmd_parse(args):
     with open(args.console, errors='replace') as f:
         text = f.read()
-    samples, errors = parse_console(text, args.group, args.variant, args.repeat)
-    for e in errors:
+    samples, errors, warnings = parse_console(text, args.group, args.variant, args.repeat)
+    for e in errors + warnings:
         print(f'lazymm: {args.console}: {e}', file=sys.stderr)
     for s in samples:
         print(json.dumps(s, sort_keys=True))
@@ -509,7 +520,7 @@ def cmd_readme(args):
                  'section; add one where the tables should go')
     head, rest = text.split(MARK_BEGIN, 1)
     section, tail = rest.split(MARK_END, 1)
-    # A run replaces the block of its arch and vCPU count; the others stay.
+    # Each part of a run replaces its block (block_key); the others stay.
     blocks = collections.OrderedDict(
         (block_key(b), b) for b in readme_blocks(section))
     for path in args.results:

@@ -120,6 +120,17 @@ class BenchReportTest(host_test.Fixture):
         self.assertEqual(row['workload'], 'perf_suite')
         self.assertEqual(row['lazy_refs_per_op'], 42500)
         self.assertEqual(row['atomics_per_lazy_ref'], 2)
+        # A garbled console (a kernel message inside a line, a counter on
+        # one side only): the boot keeps its times, loses its counts.
+        for garbled in ('lazymm-vmstat: after lazy_tlb_ref 4[   99.1] random: x\n',
+                        'lazymm-vmstat: after lazy_tlb_shootdown 9\n'):
+            text = ('lazymm-vmstat: before lazy_tlb_ref 29\n'
+                    '    # lazymm-metric: pipe_threads 71.8 usecs/op\n' + garbled)
+            g = self.parse(text)
+            self.assertEqual(g.returncode, 0, g.stderr)
+            self.assertEqual([json.loads(line)['workload'] for line in g.stdout.splitlines()],
+                             ['pipe_threads'])
+            self.assertIn('no perf_suite counts for this boot', g.stderr)
         # A peer boot counts no IPIs: "-", not a measured 0.
         self.assertIn('| perf_suite | shootdown | 42500 | 2 | 430 | - | - | - | - |', r.stdout)
         self.assertIn('perf_suite: "op" is one boot', r.stdout)
