@@ -108,7 +108,12 @@ mk() {
 	local dir=$1 key=$2 src=${SRC:-$tree}
 	shift 2
 	eval "set -- $(arch_make "$key") \"\$@\""
-	$MAKE -C "$src" O="$dir" -j2 "$@"
+	mkdir -p "$dir"
+	kbuild_begin "$dir"
+	local rc=0
+	$MAKE -C "$src" O="$dir" -j2 "$@" || rc=$?
+	kbuild_end "$dir"
+	return $rc
 }
 
 # qemu_kconfig TARGET: the kconfig lines of kunit/qemu/TARGET.py.
@@ -526,6 +531,15 @@ for i in $(seq 1 "$n"); do
 	done
 done
 note "${#result[@]} checks already proved, ${#todo[@]} to run; about $(estimate_left "${todo[@]}") on this machine"
+# A build this script ran that was killed outright: say so here (the
+# builds' own output goes to the cells' logs) and undo what it wrote.
+if [ ${#todo[@]} -gt 0 ]; then
+	for d in "$work"/build/*/ "$work"/base-build/*/; do
+		[ -f "$d.lazymm-building" ] || continue
+		kbuild_begin "${d%/}"
+		kbuild_end "${d%/}"
+	done
+fi
 
 stopped=0 done_=0 head=
 for item in "${todo[@]}"; do

@@ -191,6 +191,7 @@ build_start() {
 	local log=$1 secs= objs=
 	build_log=$log
 	build_t0=$(date +%s)
+	kbuild_begin "$build_dir"
 	touch "$build_dir/.lazymm-build-start"
 	[ ! -f "$last_build" ] || read -r secs objs <"$last_build" || true
 	if [ -n "$secs" ]; then
@@ -237,6 +238,7 @@ build_end() {
 	wait "${progress_pid:-}" 2>/dev/null || true
 	progress_pid=
 	build_end_figures
+	kbuild_end "$build_dir"
 }
 
 if [ $build_only = 1 ]; then

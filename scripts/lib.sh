@@ -63,6 +63,33 @@ nap() {
 	wait $!
 }
 
+# kbuild_begin DIR, kbuild_end DIR: around a kernel build in O=DIR.  A
+# build killed outright (a session's end, SIGKILL, a power cut) leaves the
+# marker behind, and may have left a target half written or its .cmd file
+# cut short ("unterminated call to function 'wildcard'" in every later
+# make, or a partial object that looks up to date).  The next build first
+# removes what the killed one wrote: every kbuild target (a file with a
+# .NAME.cmd beside it) and .cmd file newer than the marker, so kbuild
+# builds them again.  A build that ends, even failing or by Ctrl-C (make
+# deletes the target it was writing), removes the marker.
+kbuild_begin() {
+	local dir=$1 mark=$1/.lazymm-building f n=0
+	if [ -f "$mark" ]; then
+		while IFS= read -r -d '' f; do
+			[ -f "${f%/*}/.${f##*/}.cmd" ] || continue
+			rm -f "$f" "${f%/*}/.${f##*/}.cmd"
+			n=$((n + 1))
+		done < <(find "$dir" -type f -newer "$mark" ! -name '.*.cmd' -print0)
+		find "$dir" -type f -name '.*.cmd' -newer "$mark" -delete
+		note "the last build in $dir did not end (killed?); building again the $n targets it wrote"
+	fi
+	touch "$mark"
+}
+
+kbuild_end() {
+	rm -f "$1/.lazymm-building"
+}
+
 # run cmd...: print the exact command, then run it, so any step can be
 # repeated by hand.
 run() {

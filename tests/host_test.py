@@ -316,6 +316,39 @@ class NapTest(Fixture):
         self.assertIn('nap is for background loops', r.stderr)
 
 
+class KbuildGuardTest(Fixture):
+    """lib.sh's kbuild_begin/kbuild_end: after a build killed outright, the
+    next one first removes what the killed one wrote."""
+
+    def test_killed_build_undone_ended_build_kept(self):
+        out = os.path.join(self.tmp, 'out')
+        files = {'init/main.o': 0, 'init/.main.o.cmd': 0,      # before it
+                 'mm/slab.o': 5, 'mm/.slab.o.cmd': 0,           # object half written
+                 'mm/.vmscan.o.cmd': 5,                         # .cmd cut short
+                 'kernel/fork.o': 5, 'kernel/.fork.o.cmd': 5,   # written whole
+                 '.config': 5, 'include/generated/bounds.h': 5}  # no .cmd: kept
+        for name, t in files.items():
+            write(os.path.join(out, name), 'x')
+            os.utime(os.path.join(out, name), (t, t))
+        lib = f'. {self.top}/scripts/lib.sh'
+        # A build that ended leaves nothing for the next one to undo.
+        r = sh(['bash', '-c', f'set -euo pipefail; {lib}; kbuild_begin {out}; kbuild_end {out}'],
+               env=self.env, check=False)
+        self.assertEqual((r.returncode, r.stderr), (0, ''))
+        self.assertEqual(sorted(files), sorted(
+            os.path.relpath(os.path.join(d, n), out) for d, _, ns in os.walk(out) for n in ns))
+        write(os.path.join(out, '.lazymm-building'), '')
+        os.utime(os.path.join(out, '.lazymm-building'), (1, 1))
+        r = sh(['bash', '-c', f'set -euo pipefail; {lib}; kbuild_begin {out}'],
+               env=self.env, check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('did not end (killed?); building again the 2 targets it wrote', r.stderr)
+        left = sorted(os.path.relpath(os.path.join(d, n), out) for d, _, ns in os.walk(out)
+                      for n in ns)
+        self.assertEqual(left, ['.config', '.lazymm-building', 'include/generated/bounds.h',
+                                'init/.main.o.cmd', 'init/main.o'])
+
+
 class PlainTreeTest(Fixture):
     """make apply / unapply on a plain (quilt) tree."""
 

@@ -27,6 +27,16 @@ while [ $# -gt 0 ]; do
 	shift
 done
 echo "make ${targets[*]:-all} $flags $out" >>"$FAKE_MAKE_LOG"
+# As kbuild, which includes every target's .cmd file: one cut short by a
+# killed build stops every later make.
+if [ -d "$out" ]; then
+	cut=$(find "$out" -type f -name '.*.cmd' -size +0 | while read -r c; do
+		[ -z "$(tail -c1 "$c")" ] || echo "$c"; done | head -n 1)
+	[ -z "$cut" ] || {
+		echo "${cut#"$out"/}:1: *** unterminated call to function 'wildcard': missing ')'.  Stop."
+		exit 2
+	}
+fi
 # Kbuild's prepare step warns from <stdin> in the base and the series alike.
 echo "<stdin>:1517:2: warning: #warning syscall clone3 not implemented [-Wcpp]"
 mkdir -p "$out"
@@ -52,6 +62,8 @@ compile() {	# compile FILE.c, if it is newer than its object (as make does)
 	fi
 	mkdir -p "$(dirname "$out/$1")"
 	touch "$out/${1%.c}.o"
+	f=${1%.c}.o
+	echo "cmd_$f := gcc -c -o $f $1" >"$out/$(dirname "$f")/.$(basename "$f").cmd"
 }
 case ${targets[0]:-all} in
 olddefconfig)
@@ -258,6 +270,40 @@ class CheckSeriesTest(host_test.Fixture):
         self.assertNotIn(' 0 to run', r.stderr)
         with open(ledger) as f:
             self.assertTrue(set(lines) < set(f.read().splitlines()))
+
+    def test_a_killed_build_is_built_again(self):
+        """A build killed outright (a session's end) left an object's .cmd
+        file cut short: the next build removes what the killed one wrote
+        (newer than its marker) instead of failing on it for ever."""
+        self.check()
+        build = os.path.join(self.tmp, 'cache', 'series', 'build', 'x86_64-refcount')
+        mark = os.path.join(build, '.lazymm-building')
+        self.assertFalse(os.path.exists(mark), 'a build that ended leaves no marker')
+        cmds = sorted(os.path.join(d, n) for d, _, ns in os.walk(build) for n in ns
+                      if n.endswith('.o.cmd'))
+        cut = os.path.join(build, 'kernel', '.fork.o.cmd')
+        old = next(c for c in cmds if c != cut)
+        with open(old) as f:
+            old_text = f.read()
+        # Everything there before the killed build started; then it wrote
+        # kernel/fork.o and was killed inside that object's .cmd file.
+        for d, _, ns in os.walk(build):
+            for n in ns:
+                os.utime(os.path.join(d, n), (0, 0))
+        write(mark, '')
+        os.utime(mark, (1, 1))
+        os.utime(os.path.join(build, 'kernel', 'fork.o'))
+        with open(cut, 'w') as f:
+            f.write("cmd_kernel/fork.o := gcc $(wildcard include/config/")
+        sh(['rm', '-rf', os.path.join(self.tmp, 'cache', 'series', 'check'),
+            os.path.join(self.top, 'proofs')])
+        r = self.check('--only', 'x86_64')
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn('did not end (killed?); building again the 1 targets it wrote', r.stderr)
+        self.assertFalse(os.path.exists(mark))
+        # Older than the marker: the killed build did not write it.
+        with open(old) as f:
+            self.assertEqual(f.read(), old_text)
 
     def test_new_warning_fails_old_one_does_not(self):
         # Patch 3 touches fork.c, which warns in the base already: fine.
