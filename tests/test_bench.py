@@ -49,6 +49,12 @@ class BenchReportTest(host_test.Fixture):
         return self.report_tool('parse', path, '--group', 'tlb', '--variant',
                                 'refcount', '--repeat', '2')
 
+    def parsed(self, text):
+        """The samples parse prints for TEXT, which it must accept."""
+        r = self.parse(text)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r, [json.loads(line) for line in r.stdout.splitlines()]
+
     def test_parse_results_and_vmalloc_sections(self):
         r = self.parse(CONSOLE)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -80,12 +86,10 @@ class BenchReportTest(host_test.Fixture):
         self.assertIn('has no measurement', r.stderr)
 
     def test_parse_peer_benchmarks(self):
-        r = self.parse('lazymm-peer: suite perf begin\n'
-                       '    # lazymm-metric: pipe_threads 126.9112 usecs/op\n'
-                       '    # lazymm-metric: hackbench_process 9.425 sec\n'
-                       'lazymm-peer: suite perf end exit 0\nlazymm-peer: exit 0\n')
-        self.assertEqual(r.returncode, 0, r.stderr)
-        got = [json.loads(line) for line in r.stdout.splitlines()]
+        _, got = self.parsed('lazymm-peer: suite perf begin\n'
+                             '    # lazymm-metric: pipe_threads 126.9112 usecs/op\n'
+                             '    # lazymm-metric: hackbench_process 9.425 sec\n'
+                             'lazymm-peer: suite perf end exit 0\nlazymm-peer: exit 0\n')
         self.assertEqual([(s['workload'], s['metrics']) for s in got],
                          [('pipe_threads', {'value': 126.9112}),
                           ('hackbench_process', {'value': 9.425})])
@@ -98,16 +102,14 @@ class BenchReportTest(host_test.Fixture):
     def test_peer_boot_counts_the_schemes_work(self):
         # The guest prints the lazy-TLB counters before and after the
         # suites: the boot's sample is the difference, one per boot.
-        r = self.parse('lazymm-vmstat: before lazy_tlb_ref 29\n'
-                       'lazymm-vmstat: before lazy_tlb_ref_atomic 58\n'
-                       'lazymm-vmstat: before lazy_tlb_mm_free 17\n'
-                       '    # lazymm-metric: pipe_threads 71.8 usecs/op\n'
-                       'lazymm-peer: exit 0\n'
-                       'lazymm-vmstat: after lazy_tlb_ref 42529\n'
-                       'lazymm-vmstat: after lazy_tlb_ref_atomic 85058\n'
-                       'lazymm-vmstat: after lazy_tlb_mm_free 447\n')
-        self.assertEqual(r.returncode, 0, r.stderr)
-        got = [json.loads(line) for line in r.stdout.splitlines()]
+        _, got = self.parsed('lazymm-vmstat: before lazy_tlb_ref 29\n'
+                             'lazymm-vmstat: before lazy_tlb_ref_atomic 58\n'
+                             'lazymm-vmstat: before lazy_tlb_mm_free 17\n'
+                             '    # lazymm-metric: pipe_threads 71.8 usecs/op\n'
+                             'lazymm-peer: exit 0\n'
+                             'lazymm-vmstat: after lazy_tlb_ref 42529\n'
+                             'lazymm-vmstat: after lazy_tlb_ref_atomic 85058\n'
+                             'lazymm-vmstat: after lazy_tlb_mm_free 447\n')
         self.assertEqual([(s['workload'], s['metrics']) for s in got],
                          [('pipe_threads', {'value': 71.8}),
                           ('perf_suite', {'ops': 1, 'lazy_tlb_ref': 42500,
@@ -126,10 +128,8 @@ class BenchReportTest(host_test.Fixture):
                         'lazymm-vmstat: after lazy_tlb_shootdown 9\n'):
             text = ('lazymm-vmstat: before lazy_tlb_ref 29\n'
                     '    # lazymm-metric: pipe_threads 71.8 usecs/op\n' + garbled)
-            g = self.parse(text)
-            self.assertEqual(g.returncode, 0, g.stderr)
-            self.assertEqual([json.loads(line)['workload'] for line in g.stdout.splitlines()],
-                             ['pipe_threads'])
+            g, samples = self.parsed(text)
+            self.assertEqual([s['workload'] for s in samples], ['pipe_threads'])
             self.assertIn('no perf_suite counts for this boot', g.stderr)
         # A peer boot counts no IPIs: "-", not a measured 0.
         self.assertIn('| perf_suite | shootdown | 42500 | 2 | 430 | - | - | - | - |', r.stdout)
