@@ -79,8 +79,7 @@ repo=$("$LAZYMM_TOP/scripts/base-git.sh")
 base=$(git -C "$repo" rev-parse refs/lazymm/pristine)
 mkdir -p "$work" "$state/proved" "$state/logs" "$state/ref"
 prepare_series_tree "$work" "$repo" "$tree" "$base"
-export CCACHE_DIR=${CCACHE_DIR:-$LAZYMM_CACHE/ccache}
-mkdir -p "$CCACHE_DIR"
+lazymm_ccache
 
 # ---- what each arch is built with ------------------------------------------
 

@@ -71,8 +71,7 @@ if [ -n "$missing" ]; then
 fi
 
 # setup_ccache: set cc, the compiler for kunit.py's make: ccache in front
-# when it is installed.  Its cache is yours if CCACHE_DIR is set (left as
-# you configured it), else lazymm's own, the only one given a size here.
+# when it is installed, with lazymm_ccache's cache (lib.sh).
 setup_ccache() {
 	cc=${CROSS_COMPILE}gcc
 	if ! command -v ccache >/dev/null; then
@@ -80,10 +79,7 @@ setup_ccache() {
 		return 0
 	fi
 	cc="ccache $cc"
-	[ -z "${CCACHE_DIR:-}" ] || return 0
-	export CCACHE_DIR=$LAZYMM_CACHE/ccache
-	mkdir -p "$CCACHE_DIR"
-	[ -f "$CCACHE_DIR/ccache.conf" ] || echo "max_size = 8G" >"$CCACHE_DIR/ccache.conf"
+	lazymm_ccache
 }
 
 build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$scheme}

@@ -90,6 +90,23 @@ kbuild_end() {
 	rm -f "$1/.lazymm-building"
 }
 
+# lazymm_ccache: export CCACHE_DIR, lazymm's own cache unless you set
+# yours (then its configuration is left as you made it).  Ours runs in
+# depend mode: in the default mode a miss first runs the preprocessor over
+# the whole translation unit (for kernel code, mostly headers) to hash it,
+# and a cold kernel build is nearly all misses (fs/, 117 objects: 84-92 s
+# against 62-69 s in depend mode, 2 cores).  The price: no hits across
+# configurations (a refcount and a shootdown build shared about 1 object
+# in 8, since most of them include <linux/sched/mm.h>).
+lazymm_ccache() {
+	[ -z "${CCACHE_DIR:-}" ] || return 0
+	export CCACHE_DIR=$LAZYMM_CACHE/ccache
+	mkdir -p "$CCACHE_DIR"
+	[ -f "$CCACHE_DIR/ccache.conf" ] || echo "max_size = 8G" >"$CCACHE_DIR/ccache.conf"
+	grep -q '^depend_mode' "$CCACHE_DIR/ccache.conf" ||
+		echo "depend_mode = true" >>"$CCACHE_DIR/ccache.conf"
+}
+
 # run cmd...: print the exact command, then run it, so any step can be
 # repeated by hand.
 run() {

@@ -1000,6 +1000,16 @@ class KunitRunTest(Fixture):
         self.assertTrue(self.read(self.run_dir, 'kunit.cmd')
                         .startswith(f'CCACHE_DIR={ours} python3 '))
         self.assertIn('max_size = 8G', self.read(ours, 'ccache.conf'))
+        # Depend mode (no preprocessor run on a miss), also added to a
+        # cache made before it was set, once.
+        self.assertIn('depend_mode = true', self.read(ours, 'ccache.conf'))
+        write(os.path.join(ours, 'ccache.conf'), 'max_size = 8G\n')
+        for _ in range(2):
+            r = self.script('kunit.sh', '--no-deps', '--kdir', self.kdir,
+                            '--run-dir', self.run_dir, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.read(ours, 'ccache.conf'),
+                         'max_size = 8G\ndepend_mode = true\n')
         # The user's own cache: used as it is, never resized.
         mine = os.path.join(self.tmp, 'my-ccache')
         write(os.path.join(mine, 'ccache.conf'), 'max_size = 50G\n')
