@@ -16,7 +16,7 @@
 #                        [--peer-seconds N]
 #   --host-only          only the host-side tests (no kernel build, seconds)
 #   --kdir DIR           run the matrix on this 6.1.y tree, not the default
-#   --torture-seconds N  workload seconds of each torture boot (default 60,
+#   --torture-seconds N  workload seconds of each torture boot (default 30,
 #                        or $LAZYMM_TORTURE_SECONDS); 0: no torture boots
 #   --peer-seconds N     seconds of each stressor of the peer boots (default
 #                        3, or $LAZYMM_PEER_SECONDS); 0: no peer boots
@@ -29,7 +29,9 @@ usage() {
 	sed -n 's/^# \{0,1\}//; 3,22p' "$0"
 }
 
-host_only=0 kdir_opt=() torture_seconds=${LAZYMM_TORTURE_SECONDS:-60}
+# 30 s boots: eight of them are a smoke test (some 150 CPU hotplug
+# operations each); make torture's 600 s is the soak.
+host_only=0 kdir_opt=() torture_seconds=${LAZYMM_TORTURE_SECONDS:-30}
 peer_seconds=${LAZYMM_PEER_SECONDS:-3}
 while [ $# -gt 0 ]; do
 	case $1 in
