@@ -125,8 +125,10 @@ for node in ast.walk(ast.parse(open(sys.argv[1]).read())):
 EOF
 }
 
-# config_input KEY: what kunit.py starts its .config from for ARCH-SCHEME;
-# make olddefconfig then drops what the prefix does not define yet.
+# config_input KEY: what kunit.py starts its .config from for ARCH-SCHEME,
+# less kunit/trim.kunitconfig (what the booted kernels leave out for a
+# shorter build; a compile check wants it compiled); make olddefconfig
+# then drops what the prefix does not define yet.
 config_input() {
 	local arch=${1%-*} scheme=${1#*-} target=$1
 	target=$arch

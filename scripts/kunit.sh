@@ -71,14 +71,29 @@ if [ -n "$missing" ]; then
 fi
 
 # setup_ccache: set cc, the compiler for kunit.py's make: ccache in front
-# when it is installed, with lazymm_ccache's cache (lib.sh).
+# when it is installed, with lazymm_ccache's cache (lib.sh), by way of
+# scripts/ccache-cc.sh (which keeps .incbin sources out of the cache).  The
+# wrapper is copied to a path that does not depend on the clone: kbuild
+# rebuilds every object whose command line changed, and CC is in it.
 setup_ccache() {
+	local wrapper=$LAZYMM_CACHE/bin/ccache-cc
 	cc=${CROSS_COMPILE}gcc
 	if ! command -v ccache >/dev/null; then
 		note "no ccache; building without it (scripts/deps.sh installs it)"
 		return 0
 	fi
-	cc="ccache $cc"
+	case $wrapper in
+	*[[:space:]]*)
+		note "LAZYMM_CACHE=$LAZYMM_CACHE has white space, which make's CC cannot hold; building without ccache"
+		return 0 ;;
+	esac
+	if ! cmp -s "$LAZYMM_TOP/scripts/ccache-cc.sh" "$wrapper"; then
+		mkdir -p "${wrapper%/*}"
+		cp "$LAZYMM_TOP/scripts/ccache-cc.sh" "$wrapper.$$"
+		chmod 755 "$wrapper.$$"
+		mv -f "$wrapper.$$" "$wrapper"
+	fi
+	cc="$wrapper $cc"
 	lazymm_ccache
 }
 
@@ -112,11 +127,13 @@ defined_only() {
 	done
 }
 
-# write_kunitconfig: kunit/lazymm.kunitconfig less the suites KDIR does not
-# define, into the run dir; it runs the suites it has.
+# write_kunitconfig: kunit/lazymm.kunitconfig and kunit/trim.kunitconfig
+# less the suites KDIR does not define, into the run dir; it runs the
+# suites it has.
 write_kunitconfig() {
-	defined_only 'CONFIG_*_KUNIT_TEST=y' "that suite is not run" \
-		<"$LAZYMM_TOP/kunit/lazymm.kunitconfig" | without_overridden >"$res/lazymm.kunitconfig"
+	cat "$LAZYMM_TOP/kunit/lazymm.kunitconfig" "$LAZYMM_TOP/kunit/trim.kunitconfig" |
+		defined_only 'CONFIG_*_KUNIT_TEST=y' "that suite is not run" |
+		without_overridden >"$res/lazymm.kunitconfig"
 }
 
 # without_overridden: stdin less the symbols --kconfig-override sets (kunit.py
@@ -142,7 +159,7 @@ write_cmd() {
 	local file=$1
 	shift
 	{
-		[ "$cc" = "${cc#ccache }" ] || printf 'CCACHE_DIR=%q ' "$CCACHE_DIR"
+		[ "$cc" = "${cc#"$LAZYMM_CACHE/bin/ccache-cc "}" ] || printf 'CCACHE_DIR=%q ' "$CCACHE_DIR"
 		printf '%q ' "$@"
 		echo
 	} >"$file"

@@ -95,16 +95,24 @@ kbuild_end() {
 # depend mode: in the default mode a miss first runs the preprocessor over
 # the whole translation unit (for kernel code, mostly headers) to hash it,
 # and a cold kernel build is nearly all misses (fs/, 117 objects: 84-92 s
-# against 62-69 s in depend mode, 2 cores).  The price: no hits across
+# against 62-69 s in depend mode, 2 cores).  The prices: no hits across
 # configurations (a refcount and a shootdown build shared about 1 object
-# in 8, since most of them include <linux/sched/mm.h>).
+# in 8, since most of them include <linux/sched/mm.h>), and a file pulled
+# in by .incbin is not part of the hash (ccache sees it only in
+# preprocessed output): kernels built to boot go through
+# scripts/ccache-cc.sh, which keeps such sources out of the cache; make
+# check-series only compiles, and boots nothing it builds.
 lazymm_ccache() {
+	local conf
 	[ -z "${CCACHE_DIR:-}" ] || return 0
 	export CCACHE_DIR=$LAZYMM_CACHE/ccache
+	conf=$CCACHE_DIR/ccache.conf
 	mkdir -p "$CCACHE_DIR"
-	[ -f "$CCACHE_DIR/ccache.conf" ] || echo "max_size = 8G" >"$CCACHE_DIR/ccache.conf"
-	grep -q '^depend_mode' "$CCACHE_DIR/ccache.conf" ||
-		echo "depend_mode = true" >>"$CCACHE_DIR/ccache.conf"
+	[ -f "$conf" ] || echo "max_size = 8G" >"$conf"
+	grep -q '^depend_mode' "$conf" && return 0
+	# A conf edited by hand may lack its last newline.
+	[ -z "$(tail -c1 "$conf")" ] || echo >>"$conf"
+	echo "depend_mode = true" >>"$conf"
 }
 
 # run cmd...: print the exact command, then run it, so any step can be

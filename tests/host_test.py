@@ -1003,7 +1003,7 @@ class KunitRunTest(Fixture):
         # Depend mode (no preprocessor run on a miss), also added to a
         # cache made before it was set, once.
         self.assertIn('depend_mode = true', self.read(ours, 'ccache.conf'))
-        write(os.path.join(ours, 'ccache.conf'), 'max_size = 8G\n')
+        write(os.path.join(ours, 'ccache.conf'), 'max_size = 8G')
         for _ in range(2):
             r = self.script('kunit.sh', '--no-deps', '--kdir', self.kdir,
                             '--run-dir', self.run_dir, env=env)
@@ -1019,7 +1019,8 @@ class KunitRunTest(Fixture):
         self.assertEqual(self.read(mine, 'ccache.conf'), 'max_size = 50G\n')
         self.assertTrue(self.read(self.run_dir, 'kunit.cmd')
                         .startswith(f'CCACHE_DIR={mine} python3 '))
-        self.assertIn('CC=ccache\\ gcc', self.read(self.run_dir, 'kunit.cmd'))
+        wrapper = os.path.join(self.tmp, 'cache', 'bin', 'ccache-cc')
+        self.assertIn(f'CC={wrapper}\\ gcc', self.read(self.run_dir, 'kunit.cmd'))
         self.assertFalse(os.path.exists(os.path.join(self.tmp, 'ccache.log')))
 
     def test_build_shows_progress(self):
@@ -1057,6 +1058,30 @@ class KunitRunTest(Fixture):
         self.assertIn('cannot enable', r.stderr)
         self.assertNotIn(' run ', self.read(self.tmp, 'kunit.log'))
 
+    @needs('ccache', 'gcc', 'objcopy')
+    def test_ccache_cc_rebuilds_what_incbin_reads(self):
+        # As x86's piggy.S: the same source and headers, a new vmlinux.
+        # Plain ccache in depend mode returns the first object again.
+        work = os.path.join(self.tmp, 'incbin')
+        write(os.path.join(work, 'piggy.S'),
+              '.section .rodata\n.globl blob\nblob:\n.incbin "blob.bin"\n')
+        write(os.path.join(work, 'ccache', 'ccache.conf'), 'depend_mode = true\n')
+        env = dict(os.environ, CCACHE_DIR=os.path.join(work, 'ccache'))
+        wrapper = os.path.join(self.top, 'scripts', 'ccache-cc.sh')
+        for blob in ('old kernel', 'new kernel'):
+            write(os.path.join(work, 'blob.bin'), blob)
+            sh([wrapper, 'gcc', '-Wp,-MMD,.piggy.o.d', '-c', '-o', 'piggy.o', 'piggy.S'],
+               cwd=work, env=env)
+            sh(['objcopy', '-O', 'binary', '-j', '.rodata', 'piggy.o', 'out.bin'],
+               cwd=work)
+            self.assertEqual(self.read(work, 'out.bin'), blob)
+        # Other sources still go through ccache.
+        write(os.path.join(work, 'a.c'), 'int a;\n')
+        for _ in range(2):
+            sh([wrapper, 'gcc', '-Wp,-MMD,.a.o.d', '-c', '-o', 'a.o', 'a.c'], cwd=work, env=env)
+        stats = sh(['ccache', '--print-stats'], env=env)
+        self.assertRegex(stats.stdout, r'(?m)^direct_cache_hit\t1$')
+
     def test_suites_the_tree_lacks_are_left_out(self):
         # A prefix of the series has lazy_tlb but not lazy_mmu_mode yet.
         with open(os.path.join(self.kdir, 'mm/Kconfig'), 'a') as f:
@@ -1067,6 +1092,8 @@ class KunitRunTest(Fixture):
         self.assertIn('CONFIG_LAZY_TLB_KUNIT_TEST=y', conf)
         self.assertNotIn('CONFIG_LAZY_MMU_MODE_KUNIT_TEST', conf)
         self.assertIn('CONFIG_DEBUG_VM=y', conf)
+        # kunit/trim.kunitconfig joins it (make check-series leaves it out).
+        self.assertIn('# CONFIG_IO_URING is not set', conf)
         self.assertIn('does not define LAZY_MMU_MODE_KUNIT_TEST', r.stderr)
         self.assertIn(os.path.join(self.run_dir, 'lazymm.kunitconfig'),
                       self.read(self.run_dir, 'kunit.cmd'))

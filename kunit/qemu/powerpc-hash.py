@@ -2,7 +2,6 @@
 # kunit.py --qemu_config for 64-bit little-endian pseries on POWER9, hash MMU.
 # Both MMUs use the same kernel; disable_radix makes it boot hash.
 # ALTIVEC and VSX: Debian's ppc64el userspace (the torture initramfs) uses them.
-# No PowerNV (bare metal) platform code: the guest is pseries (55 objects).
 # cap-hpt-max-page-size=16M: QEMU offers hash guests 4K and 64K pages only by
 # default, and hash THP needs 16M ones (the torture's thp mode reaches 0012's
 # folio split only with them).
@@ -19,8 +18,7 @@ CONFIG_PPC_64S_HASH_MMU=y
 CONFIG_HVC_CONSOLE=y
 CONFIG_ALTIVEC=y
 CONFIG_VSX=y
-CONFIG_SMP=y
-# CONFIG_PPC_POWERNV is not set''',
+CONFIG_SMP=y''',
 			   qemu_arch='ppc64',
 			   kernel_path='vmlinux',
 			   kernel_command_line='console=hvc0 disable_radix',
