@@ -34,8 +34,8 @@ set -euo pipefail
 BASE_PACKAGES="gcc make python3"
 # make check: git and quilt apply the fixture series, xz-utils packs the
 # fixture tarballs, libc6-dev lets the host gcc compile qemu/stress.c and
-# qemu/bench.c; ccache: scripts/ccache-cc.sh is tested with the real one.
-HOST_TEST_PACKAGES="git quilt patch xz-utils libc6-dev python3-yaml lava-common ccache"
+# qemu/bench.c.
+HOST_TEST_PACKAGES="git quilt patch xz-utils libc6-dev python3-yaml lava-common"
 # The default tree: Debian's tarball, extracted into the cache.
 TREE_PACKAGES="linux-source-6.1 xz-utils"
 # Applying the series and building a kernel, on any arch (kunit/arch/*.conf
