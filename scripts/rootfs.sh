@@ -61,10 +61,49 @@ sources_text() {
 	fi
 }
 
+# without_security SOURCES...: the same sources less the -security suites,
+# as mmdebstrap takes them (a file written into $tmp, or lines).
+without_security() {
+	local f=$1
+	case $f in
+	*.sources)
+		# deb822: drop the -security words of each Suites: line, and a
+		# stanza left with none.
+		awk 'BEGIN { RS = ""; ORS = "\n\n" }
+		{
+			n = split($0, l, "\n"); out = ""; keep = 1
+			for (i = 1; i <= n; i++) {
+				if (l[i] ~ /^Suites:/) {
+					gsub(/[ \t]+[^ \t]*-security/, "", l[i])
+					if (l[i] ~ /^Suites:[ \t]*$/) keep = 0
+				}
+				out = out l[i] (i < n ? "\n" : "")
+			}
+			if (keep) print out
+		}' "$f" >"$tmp/release-only.sources"
+		echo "$tmp/release-only.sources" ;;
+	/*)
+		grep -v -- '-security' "$f" >"$tmp/release-only.list" || true
+		echo "$tmp/release-only.list" ;;
+	*) printf '%s\n' "$@" | grep -v -- '-security' || true ;;
+	esac
+}
+
+# unpack DEB_ARCH PKGS SOURCES...: mmdebstrap into $tmp/rootfs.tar; its
+# messages (on stderr) are kept in $tmp/mmdebstrap.log too.
+unpack() {
+	local deb_arch=$1 pkgs=$2 rc=0
+	shift 2
+	run mmdebstrap --quiet --variant=extract --architectures="$deb_arch" \
+		--include="$pkgs" bookworm "$tmp/rootfs.tar" "$@" >"$tmp/mmdebstrap.log" 2>&1 || rc=$?
+	cat "$tmp/mmdebstrap.log" >&2
+	return $rc
+}
+
 # build_tree DEB_ARCH DIR: unpack the packages and their dependencies into
 # DIR, which appears only once complete.
 build_tree() {
-	local deb_arch=$1 dir=$2 tmp sources=() pkgs
+	local deb_arch=$1 dir=$2 tmp sources=() pkgs degraded=0
 	pkgs=$(sed '/^#/d' "$packages" | xargs | tr ' ' ,)
 	[ -n "$pkgs" ] || die "$packages names no package; list one a line"
 	mapfile -t sources < <(apt_sources)
@@ -74,9 +113,21 @@ build_tree() {
 	# An interrupted run leaves only the partial directory, removed here.
 	trap 'rm -rf "$tmp"' EXIT
 	note "unpacking Debian's $pkgs for $deb_arch with mmdebstrap (about a minute)"
-	run mmdebstrap --quiet --variant=extract --architectures="$deb_arch" \
-		--include="$pkgs" bookworm "$tmp/rootfs.tar" "${sources[@]}" >&2 ||
-		die "mmdebstrap could not unpack $pkgs for $deb_arch; see its message above (network, the apt sources ${sources[0]}, or as non-root: uidmap and /etc/subuid)"
+	if ! unpack "$deb_arch" "$pkgs" "${sources[@]}"; then
+		# A mirror whose security index does not match its Release file
+		# (seen for over a day here: bookworm-security's ppc64el
+		# Packages.xz, "File has unexpected size ... Mirror sync in
+		# progress?") fails mmdebstrap's apt-get update, which --quiet
+		# reports only as failed.  The guest needs Debian's packages, not
+		# their security updates: try once more without those suites.
+		grep -q '^E: apt-get update' "$tmp/mmdebstrap.log" ||
+			die "mmdebstrap could not unpack $pkgs for $deb_arch; see its message above (network, the apt sources ${sources[0]}, or as non-root: uidmap and /etc/subuid)"
+		note "apt could not read the $deb_arch indexes (above; a mirror in sync?); unpacking again without the -security suites"
+		mapfile -t sources < <(without_security "${sources[@]}")
+		unpack "$deb_arch" "$pkgs" "${sources[@]}" ||
+			die "mmdebstrap could not unpack $pkgs for $deb_arch, even without the -security suites; see its message above (network? the apt sources ${sources[0]})"
+		degraded=1
+	fi
 	mkdir "$tmp/root"
 	# -p: the packages' modes, not the umask's (/tmp 1777, setuid bits);
 	# tar applies the umask by default to a user who is not root.
@@ -84,6 +135,7 @@ build_tree() {
 		"${EXCLUDES[@]/#/--exclude=}" ||
 		die "could not unpack mmdebstrap's tarball into $tmp; see tar's message above (disk space?)"
 	echo "$deb_arch" >"$tmp/root/.lazymm-arch"
+	[ $degraded = 0 ] || touch "$tmp/root/.lazymm-no-security"
 	rm -f "$tmp/rootfs.tar"
 	rm -rf "$dir"
 	mv -T "$tmp/root" "$dir"
@@ -126,6 +178,8 @@ main() {
 	if [ $refresh = 1 ] || [ ! -d "$dir" ]; then
 		build_tree "$DEB_ARCH" "$dir"
 	fi
+	[ ! -f "$dir/.lazymm-no-security" ] ||
+		note "the $DEB_ARCH userspace was unpacked without Debian's security updates (the mirror's index was broken); scripts/rootfs.sh --arch $arch --refresh tries again"
 	echo "$dir"
 }
 

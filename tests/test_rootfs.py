@@ -25,6 +25,18 @@ chmod 755 "$src/usr/bin"/*
 chmod 644 "$src/usr/share/doc/stress-ng/copyright"
 tar -C "$src" -cf "$out" .
 rm -rf "$src"
+# A mirror whose security index is out of step with its Release file.
+if [ -n "${FAKE_MMDEBSTRAP_SECURITY_BROKEN:-}" ]; then
+	for a; do
+		if [[ $a == *-security* ]] || { [ -f "$a" ] && grep -q -- -security "$a"; }; then
+			# What --quiet leaves of it.
+			echo "E: apt-get update --error-on=any -oAPT::Status-Fd=<\$fd> -oDpkg::Use-Pty=false failed" >&2
+			echo "E: mmdebstrap failed to run" >&2
+			exit 1
+		fi
+		[ ! -f "$a" ] || [[ $a == *.tar ]] || cp "$a" "$FAKE_MMDEBSTRAP_LOG.sources"
+	done
+fi
 if [ -n "${FAKE_MMDEBSTRAP_FAIL:-}" ]; then
 	echo "E: unable to fetch stress-ng" >&2
 	exit 1
@@ -109,6 +121,30 @@ class RootfsTest(host_test.Fixture):
         r = self.rootfs('--arch', 'x86_64')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(os.listdir(cache), [os.path.basename(path)])
+
+    def test_broken_security_index_falls_back_to_the_release(self):
+        env = {'FAKE_MMDEBSTRAP_SECURITY_BROKEN': '1'}
+        r = self.rootfs('--arch', 'powerpc', env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('unpacking again without the -security suites', r.stderr)
+        first, second = self.calls()
+        self.assertTrue('-security' in first or 'sources' in first, first)
+        self.assertNotIn('-security', second)
+        if os.path.exists(self.log + '.sources'):
+            with open(self.log + '.sources') as f:
+                text = f.read()
+            self.assertNotIn('-security', text)
+            self.assertIn('bookworm', text)
+        path = r.stdout.strip()
+        self.assertTrue(os.path.isfile(os.path.join(path, 'usr/bin/stress-ng')))
+        # Said again each time the tree is used, until --refresh.
+        again = self.rootfs('--arch', 'powerpc', env=env)
+        self.assertIn('without Debian\'s security updates', again.stderr)
+        self.assertEqual(len(self.calls()), 2)
+        # Any other failure is still one.
+        r = self.rootfs('--arch', 'arm64', env={'FAKE_MMDEBSTRAP_FAIL': '1'})
+        self.assertFailsWith(r, 'mmdebstrap could not unpack', 'arm64')
+        self.assertNotIn('without the -security', r.stderr)
 
     def test_bad_input(self):
         self.assertFailsWith(self.rootfs('--arch', 'sparc'), 'unknown ARCH=sparc')
