@@ -8,6 +8,11 @@
 # headers it includes, never what .incbin reads, so a rebuild whose
 # piggy.S kept its two sizes would get the previous kernel back.
 set -euo pipefail
+case ${1:-} in
+'' | -h | --help)
+	sed -n 's/^# \{0,1\}//; 3,9p' "$0"
+	exit 0 ;;
+esac
 src=${!#}
 case $src in
 *.c | *.S)
