@@ -210,7 +210,7 @@ build_start() {
 	if [ -n "$secs" ]; then
 		note "building $TARGET/$scheme in $build_dir; the last build here took $(mmss "$secs") ($objs objects); progress every ${LAZYMM_PROGRESS_SECONDS:-30} s, log $log"
 	elif [ ! -f "$build_dir/.config" ]; then
-		note "building $TARGET/$scheme in $build_dir from cold: about 6-8 min on 2 cores (less with more); progress every ${LAZYMM_PROGRESS_SECONDS:-30} s, log $log"
+		note "building $TARGET/$scheme in $build_dir from cold: about 8-11 min on 2 cores (less with more); progress every ${LAZYMM_PROGRESS_SECONDS:-30} s, log $log"
 	else
 		note "building $TARGET/$scheme in $build_dir; progress every ${LAZYMM_PROGRESS_SECONDS:-30} s, log $log"
 	fi

@@ -8,8 +8,8 @@
 #   --mmu MMU        only this MMU (powerpc: radix or hash)
 #   --scheme SCHEME  only this scheme
 #   --test TEST      kunit, torture or both (default: both; peer: not yet)
-#   --duration SEC   torture workload seconds (default 60, as make test's
-#                    torture boots)
+#   --duration SEC   torture workload seconds (default 60; make test's
+#                    torture boots are 30)
 #   --rcutorture     the torture jobs run rcutorture (as make torture
 #                    RCUTORTURE=1), not the stress program
 #   --out DIR        where jobs and artefacts go (default results/lava)

@@ -103,7 +103,7 @@ unpack() {
 # build_tree DEB_ARCH DIR: unpack the packages and their dependencies into
 # DIR, which appears only once complete.
 build_tree() {
-	local deb_arch=$1 dir=$2 tmp sources=() pkgs degraded=0
+	local deb_arch=$1 dir=$2 tmp sources=() pkgs degraded=0 release
 	pkgs=$(sed '/^#/d' "$packages" | xargs | tr ' ' ,)
 	[ -n "$pkgs" ] || die "$packages names no package; list one a line"
 	mapfile -t sources < <(apt_sources)
@@ -123,7 +123,11 @@ build_tree() {
 		grep -q '^E: apt-get update' "$tmp/mmdebstrap.log" ||
 			die "mmdebstrap could not unpack $pkgs for $deb_arch; see its message above (network, the apt sources ${sources[0]}, or as non-root: uidmap and /etc/subuid)"
 		note "apt could not read the $deb_arch indexes (above; a mirror in sync?); unpacking again without the -security suites"
-		mapfile -t sources < <(without_security "${sources[@]}")
+		# Not mapfile < <(...): it would hide a failure, and an empty list
+		# sends mmdebstrap to its own default mirrors.
+		release=$(without_security "${sources[@]}") && [ -n "$release" ] ||
+			die "could not write the apt sources without the -security suites into $tmp (disk space?)"
+		mapfile -t sources <<<"$release"
 		unpack "$deb_arch" "$pkgs" "${sources[@]}" ||
 			die "mmdebstrap could not unpack $pkgs for $deb_arch, even without the -security suites; see its message above (network? the apt sources ${sources[0]})"
 		degraded=1
@@ -179,7 +183,7 @@ main() {
 		build_tree "$DEB_ARCH" "$dir"
 	fi
 	[ ! -f "$dir/.lazymm-no-security" ] ||
-		note "the $DEB_ARCH userspace was unpacked without Debian's security updates (the mirror's index was broken); scripts/rootfs.sh --arch $arch --refresh tries again"
+		note "the $DEB_ARCH userspace in $dir was unpacked without Debian's security updates (the mirror's index was broken); scripts/rootfs.sh --arch $arch$([ "$packages" = "$LAZYMM_TOP/qemu/peer/packages" ] || printf ' --packages %q' "$packages") --refresh tries again"
 	echo "$dir"
 }
 

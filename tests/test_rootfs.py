@@ -140,7 +140,13 @@ class RootfsTest(host_test.Fixture):
         # Said again each time the tree is used, until --refresh.
         again = self.rootfs('--arch', 'powerpc', env=env)
         self.assertIn('without Debian\'s security updates', again.stderr)
+        self.assertIn('rootfs.sh --arch powerpc --refresh', again.stderr)
         self.assertEqual(len(self.calls()), 2)
+        # Another package list's tree names its list in the hint.
+        sysroot = os.path.join(self.top, 'qemu', 'peer', 'sysroot')
+        r = self.rootfs('--arch', 'powerpc', '--packages', sysroot, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f'--packages {sysroot} --refresh', r.stderr)
         # Any other failure is still one.
         r = self.rootfs('--arch', 'arm64', env={'FAKE_MMDEBSTRAP_FAIL': '1'})
         self.assertFailsWith(r, 'mmdebstrap could not unpack', 'arm64')
