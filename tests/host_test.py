@@ -1044,7 +1044,7 @@ class KunitRunTest(Fixture):
                              'LAZYMM_PROGRESS_SECONDS': '1'})
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stderr, r'building x86_64/refcount in \S+ from cold: '
-                         r'about 6-8 min')
+                         r'about 8-11 min')
         self.assertRegex(r.stderr, r'lazymm: building x86_64/refcount: 0m0\ds, [1-3] '
                          r'objects built; log \S+/run/kunit.out')
         # The next build expects what this one took.
