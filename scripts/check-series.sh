@@ -54,7 +54,9 @@ for a in "${archs[@]}"; do
 	case " $MAIN_ARCHS " in *" $a "*) ;; *) die "unknown ARCH=$a for check-series; use one of: $MAIN_ARCHS" ;; esac
 done
 [ -z "$budget" ] || [[ $budget =~ ^[0-9]+$ ]] || die "--budget $budget is not a number of minutes"
-n=$(series_patches | wc -l)
+# Read once: the loops below look patches up by number hundreds of times.
+mapfile -t patches < <(series_patches)
+n=${#patches[@]}
 [ "$n" -gt 0 ] || die "patches/series names no patch; there is nothing to check"
 first=1 last=$n
 if [ -n "$from" ]; then
@@ -290,7 +292,7 @@ new_warnings() {
 # touched_c I: the .c files patch I touches and still has.
 touched_c() {
 	local p
-	p=$(series_patches | sed -n "${1}p")
+	p=${patches[$1 - 1]}
 	sed -nE 's@^diff --git a/[^ ]+ b/([^ ]+\.c)$@\1@p' "$LAZYMM_TOP/patches/$p" |
 		while read -r f; do [ ! -f "$tree/$f" ] || echo "$f"; done
 }
@@ -298,7 +300,7 @@ touched_c() {
 # touched I: every path patch I touches.
 touched() {
 	sed -nE 's@^diff --git a/([^ ]+) b/([^ ]+)$@\2@p' \
-		"$LAZYMM_TOP/patches/$(series_patches | sed -n "${1}p")"
+		"$LAZYMM_TOP/patches/${patches[$1 - 1]}"
 }
 
 # CHECK RESULT: each check_* prints one line "ok|ok*|FAIL|- [detail]" and
@@ -446,23 +448,34 @@ prefix_key() {
 	} | sha256sum | cut -c1-16
 }
 
-# cell_key COLUMN I: the proof's name: the patch (checkpatch) or the whole
-# prefix and the config input (builds).
-cell_key() {
-	local col=$1 i=$2 p
-	p=$(series_patches | sed -n "${i}p")
+# cell_name COLUMN I: set name to the proof's name: the column and the
+# patch (checkpatch) or the whole prefix and the config input (builds).
+# Each hash is computed once (a run looks up every cell).
+declare -A hashes=()
+cell_name() {
+	local col=$1 i=$2 key
+	[ -n "${hashes[prefix$i]:-}" ] || hashes[prefix$i]=$(prefix_key "$i")
 	case $col in
-	checkpatch) echo "$(patch_hash "$LAZYMM_TOP/patches/$p")-$(patch_hash "$repo/scripts/checkpatch.pl")" ;;
-	sparc64) prefix_key "$i" ;;
+	checkpatch)
+		[ -n "${hashes[patch$i]:-}" ] ||
+			hashes[patch$i]=$(patch_hash "$LAZYMM_TOP/patches/${patches[i - 1]}")
+		[ -n "${hashes[checkpatch]:-}" ] ||
+			hashes[checkpatch]=$(patch_hash "$repo/scripts/checkpatch.pl")
+		key=${hashes[patch$i]}-${hashes[checkpatch]} ;;
+	sparc64) key=${hashes[prefix$i]} ;;
 	# The wrapper is part of arm's config: a new one proves again.
-	arm) echo "$(prefix_key "$i")-$(patch_hash "$LAZYMM_TOP/scripts/armv3-gcc.sh")" ;;
-	*) echo "$(prefix_key "$i")-$config_hash" ;;
+	arm)
+		[ -n "${hashes[armv3]:-}" ] ||
+			hashes[armv3]=$(patch_hash "$LAZYMM_TOP/scripts/armv3-gcc.sh")
+		key=${hashes[prefix$i]}-${hashes[armv3]} ;;
+	*) key=${hashes[prefix$i]}-$config_hash ;;
 	esac
+	name=${col//\//_}-$key
 }
 
 run_cell() {
 	local col=$1 i=$2 p
-	p=$(series_patches | sed -n "${i}p")
+	p=${patches[i - 1]}
 	case $col in
 	checkpatch) check_checkpatch "$p" ;;
 	*/sd) check_build "${col%/sd}-shootdown" "$i" ;;
@@ -475,12 +488,17 @@ run_cell() {
 
 # The estimate: each kind of check's mean duration so far (or a guess).
 estimate_left() {
-	local left=0 col
+	local left=0 col kind secs
+	local -A mean=()
+	while read -r kind secs; do
+		mean[$kind]=$secs
+	done < <(awk '{ s[$1] += $2; k[$1]++ } END { for (c in s) print c, int(s[c] / k[c]) }' \
+		"$state/durations")
 	for col in "$@"; do
 		col=${col#*,}
-		left=$((left + $(awk -v c="${col%%/*}" '$1 == c { s += $2; k++ }
-			END { if (k) print int(s / k); else print (c == "checkpatch" ? 5 : 180) }' \
-			"$state/durations")))
+		col=${col%%/*}
+		[ -n "${mean[$col]:-}" ] || { [ "$col" = checkpatch ] && mean[$col]=5 || mean[$col]=180; }
+		left=$((left + mean[$col]))
 	done
 	echo "$((left / 60)) min"
 }
@@ -494,13 +512,18 @@ LEDGER=${LAZYMM_PROOFS:-$LAZYMM_TOP/proofs/check-series}
 mkdir -p "$(dirname "$LEDGER")"
 touch "$LEDGER"
 
-# proved NAME: the recorded result of check NAME, if any (this machine's
-# cache first, then the ledger).
+# proved NAME: set r to the recorded result of check NAME, if any (this
+# machine's cache first, then the ledger, read once).
+declare -A ledger=()
+while read -r lname lresult; do
+	[ -n "${ledger[$lname]+set}" ] || ledger[$lname]=$lresult
+done <"$LEDGER"
 proved() {
+	r=
 	if [ -f "$state/proved/$1" ]; then
-		cat "$state/proved/$1"
+		r=$(<"$state/proved/$1")
 	else
-		awk -v n="$1" '$1 == n { sub(/^[^ ]* /, ""); print; exit }' "$LEDGER"
+		r=${ledger[$1]:-}
 	fi
 }
 
@@ -523,7 +546,8 @@ declare -A result=()
 todo=()
 for i in $(seq 1 "$n"); do
 	for col in "${columns[@]}"; do
-		r=$(proved "$(echo "$col" | tr / _)-$(cell_key "$col" "$i")")
+		cell_name "$col" "$i"
+		proved "$name"
 		if [ -n "$r" ]; then
 			result[$i,$col]=$r
 		elif [ "$i" -ge "$first" ] && [ "$i" -le "$last" ]; then
@@ -549,7 +573,7 @@ for item in "${todo[@]}"; do
 		stopped=1
 		break
 	fi
-	p=$(series_patches | sed -n "${i}p")
+	p=${patches[i - 1]}
 	# Check out the prefix by way of its parent, so every file the patch
 	# touches is newer than its objects and is rebuilt (and warns) here,
 	# whatever the build dirs last built.
@@ -564,7 +588,7 @@ for item in "${todo[@]}"; do
 	secs=$(($(date +%s) - t0))
 	result[$i,$col]=$r
 	case $r in
-	ok*|-*) record "$(echo "$col" | tr / _)-$(cell_key "$col" "$i")" "$r" ;;
+	ok*|-*) cell_name "$col" "$i"; record "$name" "$r" ;;
 	esac
 	echo "${col%%/*} $secs" >>"$state/durations"
 	done_=$((done_ + 1))
@@ -579,7 +603,7 @@ git -C "$tree" checkout -q -f --detach "$(series_commit "$tree" "$n")"
 	echo
 	fail=0 pending=0
 	for i in $(seq 1 "$n"); do
-		p=$(series_patches | sed -n "${i}p")
+		p=${patches[i - 1]}
 		printf '%-44s' "${p:0:44}"
 		for col in "${columns[@]}"; do
 			r=${result[$i,$col]:-...}
@@ -591,7 +615,7 @@ git -C "$tree" checkout -q -f --detach "$(series_commit "$tree" "$n")"
 	for i in $(seq 1 "$n"); do
 		for col in "${columns[@]}"; do
 			r=${result[$i,$col]:-}
-			case $r in FAIL*|ok?*) echo "  $(series_patches | sed -n "${i}p" | cut -c1-4) $col: $r" ;; esac
+			case $r in FAIL*|ok?*) echo "  ${patches[i - 1]:0:4} $col: $r" ;; esac
 		done
 	done
 }
