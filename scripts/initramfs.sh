@@ -62,6 +62,32 @@ fetch_busybox() {
 	echo "$dir/busybox"
 }
 
+# pack_userspace LIST: print the path of LIST (the Debian userspace, the
+# peer runners, kselftest) packed as a gzip'd cpio archive.  That part is
+# the same for every kernel of an arch and is 50 MB packed (about 10 s):
+# it is packed once into ~/.cache/lazymm/initramfs, named for its list and
+# its files' sizes and times, and the newest archive of an arch is the
+# only one kept.
+pack_userspace() {
+	local list=$1 key dir=$LAZYMM_CACHE/initramfs f
+	key=$({
+		cat "$list"
+		stat -c '%n %s %Y' "$cpio"
+		awk '$1 == "file" { print $3 }' "$list" | xargs -r -d '\n' stat -c '%n %s %Y'
+	} | sha256sum | cut -c1-16)
+	f=$dir/userspace-$DEB_ARCH-$key.cpio.gz
+	if [ ! -f "$f" ]; then
+		mkdir -p "$dir"
+		"$cpio" "$list" | gzip -6 >"$f.new" || {
+			rm -f "$f.new"
+			die "gen_init_cpio could not write the userspace from $list; see its message above"
+		}
+		rm -f "$dir/userspace-$DEB_ARCH-"*.cpio.gz
+		mv "$f.new" "$f"
+	fi
+	echo "$f"
+}
+
 # gen_init_cpio KDIR: print the path of the kernel's archive writer, built
 # from KDIR's source with the host compiler when it is missing or older.
 gen_init_cpio() {
@@ -76,7 +102,7 @@ gen_init_cpio() {
 }
 
 main() {
-	local arch= kdir= out= modules= rootfs= peer= busybox cpio work m prog f
+	local arch= kdir= out= modules= rootfs= peer= busybox cpio work m prog f userspace
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h|--help) usage; exit 0 ;;
@@ -123,20 +149,29 @@ main() {
 			die "${CROSS_COMPILE}gcc cannot build a static program; is the static libc there? run scripts/deps.sh $arch"
 	done
 
+	# The userspace first, as an archive of its own: the kernel unpacks
+	# concatenated archives in order, and what comes later wins where
+	# they overlap (it replaces an entry of another type: a merged-/usr
+	# tree's /lib symlink would become the directory below).
+	userspace=
+	if [ -n "$rootfs" ]; then
+		{
+			rootfs_list "$rootfs"
+			# The unprivileged user of the peer suites works in /tmp.
+			echo "dir /tmp 1777 0 0"
+			if [ -n "$peer" ]; then
+				echo "dir /peer 0755 0 0"
+				echo "dir /peer/kselftest 0755 0 0"
+				rootfs_list "$peer" /peer/kselftest
+				for f in "$LAZYMM_TOP"/qemu/peer/*; do
+					echo "file /peer/$(basename "$f") $f $(stat -c %a "$f") 0 0"
+				done
+			fi
+		} >"$work/userspace.list"
+		userspace=$(pack_userspace "$work/userspace.list")
+	fi
 	{
-		# The userspace first: the lines below win where they overlap
-		# (the kernel replaces an entry of another type: a merged-/usr
-		# tree's /lib symlink would become the directory below).
-		[ -z "$rootfs" ] || rootfs_list "$rootfs"
-		# The unprivileged user of the peer suites works in /tmp.
-		[ -z "$rootfs" ] || echo "dir /tmp 1777 0 0"
 		if [ -n "$peer" ]; then
-			echo "dir /peer 0755 0 0"
-			echo "dir /peer/kselftest 0755 0 0"
-			rootfs_list "$peer" /peer/kselftest
-			for f in "$LAZYMM_TOP"/qemu/peer/*; do
-				echo "file /peer/$(basename "$f") $f $(stat -c %a "$f") 0 0"
-			done
 			# The user stress-ng's exec stressor needs (it refuses root).
 			printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
 				'peer:x:1000:1000:peer:/tmp:/bin/sh' >"$work/passwd"
@@ -163,7 +198,10 @@ main() {
 			done
 		fi
 	} >"$work/list"
-	"$cpio" "$work/list" | gzip -6 >"$out.new" || {
+	{
+		[ -z "$userspace" ] || cat "$userspace"
+		"$cpio" "$work/list" | gzip -6
+	} >"$out.new" || {
 		rm -f "$out.new"
 		die "gen_init_cpio could not write the initramfs from $work/list; see its message above"
 	}

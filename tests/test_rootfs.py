@@ -240,6 +240,31 @@ class InitramfsRootfsTest(host_test.Fixture):
         r, _ = self.initramfs('--rootfs', self.rootfs, '--peer', self.tmp)
         self.assertFailsWith(r, 'not a kselftest install', 'selftests.sh --arch x86_64')
 
+    @host_test.needs('gcc')
+    def test_userspace_packed_once_per_content(self):
+        cache = os.path.join(self.env['LAZYMM_CACHE'], 'initramfs')
+        r, out = self.initramfs('--rootfs', self.rootfs)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        first = os.listdir(cache)
+        self.assertEqual(len(first), 1, first)
+        self.assertTrue(first[0].startswith('userspace-amd64-'), first)
+        # The kernel's part is an archive of its own after it.
+        packed = os.path.join(cache, first[0])
+        with open(out, 'rb') as f, open(packed, 'rb') as g:
+            self.assertTrue(f.read().startswith(g.read()))
+        # Packed again only when a file of it changes; the old one goes.
+        stamp = os.stat(packed).st_mtime_ns
+        r, _ = self.initramfs('--rootfs', self.rootfs)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.listdir(cache), first)
+        self.assertEqual(os.stat(packed).st_mtime_ns, stamp)
+        write(os.path.join(self.rootfs, 'usr/bin/stress-ng'), 'a newer elf\n')
+        r, out = self.initramfs('--rootfs', self.rootfs)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        now = os.listdir(cache)
+        self.assertEqual(len(now), 1, now)
+        self.assertNotEqual(now, first)
+
     def test_not_a_userspace_is_refused(self):
         r, _ = self.initramfs('--rootfs', self.kdir)
         self.assertFailsWith(r, 'not a peer userspace', 'rootfs.sh --arch x86_64')
