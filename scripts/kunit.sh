@@ -16,6 +16,9 @@
 #   --build-only     configure and build the kernel, run nothing (for
 #                    scripts/torture.sh, which boots it itself); the
 #                    kunit.py options after -- go to kunit.py build
+#   --built          the build dir holds this configuration's kernel, just
+#                    built (make test: powerpc's second MMU): boot it
+#                    without kbuild's pass over the tree (kunit.py exec)
 #   --kconfig-override FILE  options that replace what the kunitconfig and
 #                    the scheme say of the same symbols (scripts/bench.sh
 #                    turns debug options off with kconfig/bench.config)
@@ -28,10 +31,10 @@ set -euo pipefail
 cmdline=("$0" "$@")
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,24p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,27p' "$0"
 }
 
-arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res= build_only=0 override=
+arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res= build_only=0 override= built=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--no-deps) deps=0 ;;
 	--run-dir) res=$(optarg "$@"); shift ;;
 	--build-only) build_only=1 ;;
+	--built) built=1 ;;
 	--kconfig-override) override=$(optarg "$@"); shift ;;
 	--) shift; break ;;
 	*) die "unknown option $1; see $0 --help" ;;
@@ -100,6 +104,13 @@ setup_ccache() {
 build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$scheme}
 mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd)
+
+# finished_build DIR: DIR holds a kernel kbuild finished from KDIR (not
+# one a killed build left half written, not another tree's).
+finished_build() {
+	[ -f "$1/.config" ] && [ -f "$1/vmlinux" ] && [ ! -e "$1/.lazymm-building" ] &&
+		[ "$(readlink -f "$1/source" 2>/dev/null)" = "$(cd "$kdir" && pwd -P)" ]
+}
 setup_ccache
 
 res=${res:-$LAZYMM_RESULTS/$(date +%Y%m%d-%H%M%S)-$TARGET-$scheme}
@@ -173,7 +184,13 @@ common=(--build_dir "$build_dir"
 	--make_options "CC=$cc")
 [ -z "$override" ] || common+=(--kunitconfig "$res/override.config")
 [ -z "$CROSS_COMPILE" ] || common+=(--cross_compile "$CROSS_COMPILE")
-cmd=("${kunit_py[@]}" run "${common[@]}" --timeout 900 "--json=$res/kunit.json")
+kunit_cmd=run
+if [ $built = 1 ]; then
+	finished_build "$build_dir" ||
+		die "--built: $build_dir has no finished kernel of $kdir; drop --built to build it"
+	kunit_cmd=exec
+fi
+cmd=("${kunit_py[@]}" "$kunit_cmd" "${common[@]}" --timeout 900 "--json=$res/kunit.json")
 cmd+=("$@")
 # A build-only run's extra options are build options (e.g. another
 # --kunitconfig): the configuration must see them too.
@@ -274,13 +291,17 @@ rm -f "$build_dir/test.log"
 
 # kunit.py catches SIGINT itself and returns; say what happened instead of
 # counting an interrupted run as failed cases.
-trap 'build_end; echo >&2; die "interrupted; run the same command again to resume the build in $build_dir"' INT TERM
+trap '[ $built = 1 ] || build_end; echo >&2; die "interrupted; run the same command again to resume the build in $build_dir"' INT TERM
 
 note "KUnit on $TARGET, SCHEME=$scheme: results in $res"
-build_start "$res/kunit.out"
 status=0
-run "${cmd[@]}" 2>&1 | tee "$res/kunit.out" || status=$?
-build_end
+if [ $built = 1 ]; then
+	run "${cmd[@]}" 2>&1 | tee "$res/kunit.out" || status=$?
+else
+	build_start "$res/kunit.out"
+	run "${cmd[@]}" 2>&1 | tee "$res/kunit.out" || status=$?
+	build_end
+fi
 [ ! -f "$build_dir/test.log" ] || cp "$build_dir/test.log" "$res/console.log"
 [ ! -f "$build_dir/.config" ] || cp "$build_dir/.config" "$res/config"
 

@@ -1072,6 +1072,25 @@ class KunitRunTest(Fixture):
         self.assertIn('cannot enable', r.stderr)
         self.assertNotIn(' run ', self.read(self.tmp, 'kunit.log'))
 
+    def test_built_boots_without_building(self):
+        # Nothing finished in the build dir yet: said, nothing run.
+        r = self.kunit('pass', '--built')
+        self.assertFailsWith(r, '--built:', 'has no finished kernel', 'drop --built')
+        build = os.path.join(self.tmp, 'cache', 'build', 'x86_64-refcount')
+        write(os.path.join(build, '.config'), '# built\n')
+        write(os.path.join(build, 'vmlinux'), 'ELF')
+        os.symlink(self.kdir, os.path.join(build, 'source'))
+        # A build killed outright is not a finished one.
+        write(os.path.join(build, '.lazymm-building'), '')
+        self.assertFailsWith(self.kunit('pass', '--built'), 'has no finished kernel')
+        os.unlink(os.path.join(build, '.lazymm-building'))
+        r = self.kunit('pass', '--built')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.counts(), ['4', '0', '1'])
+        last = self.read(self.tmp, 'kunit.log').splitlines()[-1]
+        self.assertTrue(last.startswith('exec --build_dir '), last)
+        self.assertNotIn('building x86_64', r.stderr)
+
     def test_ccache_cc_rebuilds_what_incbin_reads(self):
         # As x86's piggy.S: the same source and headers, a new vmlinux.
         # The fake ccache caches by source text alone, as ccache's depend
@@ -1299,6 +1318,33 @@ class TestScriptTest(Fixture):
             for boot in ('torture', 'peer'):
                 args = self.read(os.path.join(test_dir, line, boot), 'args')
                 self.assertEqual('--built' in args.split(), built, (line, boot, args))
+
+    def test_second_mmu_boots_what_the_first_built(self):
+        TargetDepsTest.fake_host_tests(self)
+        for name in ('kunit', 'torture'):
+            path = os.path.join(self.top, 'scripts', name + '.sh')
+            write(path, FAKE_RUN % (name + '.sh', name))
+            os.chmod(path, 0o755)
+        path = os.path.join(self.top, 'scripts', 'config-check.sh')
+        write(path, '#!/bin/sh\necho "config-check: 3 passed, 0 failed"\n')
+        os.chmod(path, 0o755)
+        write(os.path.join(self.top, 'kunit', 'matrix'),
+              'powerpc radix refcount\npowerpc hash refcount\n'
+              'powerpc hash shootdown\n')
+        shims = DepsTest.shim_env(self, 1000)
+        write(os.path.join(self.tmp, 'shim', 'dpkg-query'),
+              '#!/bin/sh\necho installed\n')
+        r = self.script('test.sh', '--torture-seconds', '5', env=shims)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        res = self.env['LAZYMM_RESULTS']
+        test_dir = os.path.join(res, [d for d in os.listdir(res) if d.startswith('test-')][0])
+        # One build dir per scheme: hash refcount boots radix refcount's
+        # kernel; hash shootdown is the first of its scheme.
+        for line, built in (('powerpc-radix-refcount', False),
+                            ('powerpc-hash-refcount', True),
+                            ('powerpc-hash-shootdown', False)):
+            args = self.read(os.path.join(test_dir, line), 'args')
+            self.assertEqual('--built' in args.split(), built, (line, args))
 
 
 @needs('xz')
