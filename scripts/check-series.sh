@@ -492,7 +492,7 @@ estimate_left() {
 	local -A mean=()
 	while read -r kind secs; do
 		mean[$kind]=$secs
-	done < <(awk '{ s[$1] += $2; k[$1]++ } END { for (c in s) print c, int(s[c] / k[c]) }' \
+	done < <(awk 'NF { s[$1] += $2; k[$1]++ } END { for (c in s) print c, int(s[c] / k[c]) }' \
 		"$state/durations")
 	for col in "$@"; do
 		col=${col#*,}
@@ -515,7 +515,9 @@ touch "$LEDGER"
 # proved NAME: set r to the recorded result of check NAME, if any (this
 # machine's cache first, then the ledger, read once).
 declare -A ledger=()
-while read -r lname lresult; do
+# As awk read it: blank lines skipped, a last line without its newline kept.
+while read -r lname lresult || [ -n "$lname" ]; do
+	[ -n "$lname" ] || continue
 	[ -n "${ledger[$lname]+set}" ] || ledger[$lname]=$lresult
 done <"$LEDGER"
 proved() {

@@ -260,6 +260,13 @@ class CheckSeriesTest(host_test.Fixture):
         self.assertEqual(self.makes(), [])
         with open(ledger) as f:
             self.assertEqual(f.read().splitlines(), lines)
+        # A ledger edited by hand: a blank line, no newline at its end.
+        with open(ledger, 'w') as f:
+            f.write('\n' + '\n'.join(lines))
+        sh(['rm', '-rf', os.path.join(self.tmp, 'cache', 'series', 'check')])
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(' 0 to run', r.stderr)
         # A line vouches only for its own input: a changed patch 3 runs
         # again, and its new proofs join the old ones.
         self.remake_series({2: ('kernel/fork.c', 'int fork_line_3;',
