@@ -68,22 +68,25 @@ fetch_busybox() {
 # it is packed once into ~/.cache/lazymm/initramfs, named for its list and
 # its files' sizes and times, and the newest archive of an arch is the
 # only one kept.
+# The name takes each file's inode and change time too: a copy that keeps
+# size and mtime (cp -p, rsync -a) still changes it.  The caller holds
+# the cache dir's lock until it has read the archive.
 pack_userspace() {
 	local list=$1 key dir=$LAZYMM_CACHE/initramfs f
 	key=$({
 		cat "$list"
-		stat -c '%n %s %Y' "$cpio"
-		awk '$1 == "file" { print $3 }' "$list" | xargs -r -d '\n' stat -c '%n %s %Y'
+		stat -c '%n %s %Y %i %Z' "$cpio"
+		awk '$1 == "file" { print $3 }' "$list" | xargs -r -d '\n' stat -c '%n %s %Y %i %Z'
 	} | sha256sum | cut -c1-16)
 	f=$dir/userspace-$DEB_ARCH-$key.cpio.gz
 	if [ ! -f "$f" ]; then
-		mkdir -p "$dir"
-		"$cpio" "$list" | gzip -6 >"$f.new" || {
-			rm -f "$f.new"
+		rm -f "$dir/userspace-$DEB_ARCH-"*.new.*	# a killed run's
+		"$cpio" "$list" | gzip -6 >"$f.new.$$" || {
+			rm -f "$f.new.$$"
 			die "gen_init_cpio could not write the userspace from $list; see its message above"
 		}
 		rm -f "$dir/userspace-$DEB_ARCH-"*.cpio.gz
-		mv "$f.new" "$f"
+		mv "$f.new.$$" "$f"
 	fi
 	echo "$f"
 }
@@ -168,6 +171,11 @@ main() {
 				done
 			fi
 		} >"$work/userspace.list"
+		# One run at a time packs, reads or removes these archives
+		# (the lock goes with this process).
+		mkdir -p "$LAZYMM_CACHE/initramfs"
+		exec 9<"$LAZYMM_CACHE/initramfs"
+		flock 9
 		userspace=$(pack_userspace "$work/userspace.list")
 	fi
 	{
@@ -199,7 +207,8 @@ main() {
 		fi
 	} >"$work/list"
 	{
-		[ -z "$userspace" ] || cat "$userspace"
+		# (set -e is off left of ||: a failed cat must still fail.)
+		[ -z "$userspace" ] || cat "$userspace" || exit 1
 		"$cpio" "$work/list" | gzip -6
 	} >"$out.new" || {
 		rm -f "$out.new"

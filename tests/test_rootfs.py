@@ -264,6 +264,26 @@ class InitramfsRootfsTest(host_test.Fixture):
         now = os.listdir(cache)
         self.assertEqual(len(now), 1, now)
         self.assertNotEqual(now, first)
+        # The same size and time (cp -p, rsync -a): packed again all the same.
+        path = os.path.join(self.rootfs, 'usr/bin/stress-ng')
+        st = os.stat(path)
+        write(path, 'a newer ELF\n')
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        r, out = self.initramfs('--rootfs', self.rootfs)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotEqual(os.listdir(cache), now)
+        # The packed userspace unreadable: the initramfs fails, never
+        # written without it.
+        shim = os.path.join(self.tmp, 'shim-cat')
+        write(os.path.join(shim, 'cat'), '#!/bin/sh\ncase "$*" in *userspace-*) exit 1 ;; esac\n'
+              'exec /bin/cat "$@"\n')
+        os.chmod(os.path.join(shim, 'cat'), 0o755)
+        os.unlink(out)
+        r = self.script('initramfs.sh', '--arch', 'x86_64', '--kdir', self.kdir,
+                        '--out', out, '--rootfs', self.rootfs,
+                        env={'PATH': shim + os.pathsep + self.env.get('PATH', os.environ['PATH'])})
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(out))
 
     def test_not_a_userspace_is_refused(self):
         r, _ = self.initramfs('--rootfs', self.kdir)
