@@ -17,8 +17,9 @@
 #                    scripts/torture.sh, which boots it itself); the
 #                    kunit.py options after -- go to kunit.py build
 #   --built          the build dir holds this configuration's kernel, just
-#                    built (make test: powerpc's second MMU): boot it
-#                    without kbuild's pass over the tree (kunit.py exec)
+#                    built and booted (make test: powerpc's second MMU):
+#                    boot it without kbuild's pass over the tree (kunit.py
+#                    exec); if it does not, build as usual
 #   --kconfig-override FILE  options that replace what the kunitconfig and
 #                    the scheme say of the same symbols (scripts/bench.sh
 #                    turns debug options off with kconfig/bench.config)
@@ -31,7 +32,7 @@ set -euo pipefail
 cmdline=("$0" "$@")
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,27p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,28p' "$0"
 }
 
 arch=x86_64 mmu= scheme=refcount kdir= build_dir= deps=1 res= build_only=0 override= built=0
@@ -105,10 +106,11 @@ build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$scheme}
 mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd)
 
-# finished_build DIR: DIR holds a kernel kbuild finished from KDIR (not
-# one a killed build left half written, not another tree's).
-finished_build() {
-	[ -f "$1/.config" ] && [ -f "$1/vmlinux" ] && [ ! -e "$1/.lazymm-building" ] &&
+# booted_build DIR: DIR holds the kernel of its .config that the last
+# build there made and a KUnit run then booted (build_start removes the
+# stamp, so a failed or killed build leaves none), from KDIR.
+booted_build() {
+	[ -f "$1/.lazymm-booted" ] && [ ! "$1/.config" -nt "$1/.lazymm-booted" ] &&
 		[ "$(readlink -f "$1/source" 2>/dev/null)" = "$(cd "$kdir" && pwd -P)" ]
 }
 setup_ccache
@@ -184,14 +186,6 @@ common=(--build_dir "$build_dir"
 	--make_options "CC=$cc")
 [ -z "$override" ] || common+=(--kunitconfig "$res/override.config")
 [ -z "$CROSS_COMPILE" ] || common+=(--cross_compile "$CROSS_COMPILE")
-kunit_cmd=run
-if [ $built = 1 ]; then
-	finished_build "$build_dir" ||
-		die "--built: $build_dir has no finished kernel of $kdir; drop --built to build it"
-	kunit_cmd=exec
-fi
-cmd=("${kunit_py[@]}" "$kunit_cmd" "${common[@]}" --timeout 900 "--json=$res/kunit.json")
-cmd+=("$@")
 # A build-only run's extra options are build options (e.g. another
 # --kunitconfig): the configuration must see them too.
 config_extra=()
@@ -210,6 +204,18 @@ if ! "${kunit_py[@]}" config "${common[@]}" "${config_extra[@]}" >"$res/config.o
 	cat "$res/config.out" >&2
 	die "kunit.py could not configure the kernel (see above, and $res/config.out)"
 fi
+# After the configuration step: a .config it changed is not the one booted.
+kunit_cmd=run
+if [ $built = 1 ]; then
+	if booted_build "$build_dir"; then
+		kunit_cmd=exec
+	else
+		note "--built: $build_dir holds no kernel a KUnit run of this configuration booted; building"
+		built=0
+	fi
+fi
+cmd=("${kunit_py[@]}" "$kunit_cmd" "${common[@]}" --timeout 900 "--json=$res/kunit.json")
+cmd+=("$@")
 
 # kunit.py sends make's output to /dev/null: the build would be silent for
 # minutes.  build_start LOG: say what to expect, then, every
@@ -222,6 +228,7 @@ build_start() {
 	build_log=$log
 	build_t0=$(date +%s)
 	kbuild_begin "$build_dir"
+	rm -f "$build_dir/.lazymm-booted"
 	touch "$build_dir/.lazymm-build-start"
 	[ ! -f "$last_build" ] || read -r secs objs <"$last_build" || true
 	if [ -n "$secs" ]; then
@@ -291,7 +298,11 @@ rm -f "$build_dir/test.log"
 
 # kunit.py catches SIGINT itself and returns; say what happened instead of
 # counting an interrupted run as failed cases.
-trap '[ $built = 1 ] || build_end; echo >&2; die "interrupted; run the same command again to resume the build in $build_dir"' INT TERM
+if [ $built = 1 ]; then
+	trap 'echo >&2; die "interrupted"' INT TERM
+else
+	trap 'build_end; echo >&2; die "interrupted; run the same command again to resume the build in $build_dir"' INT TERM
+fi
 
 note "KUnit on $TARGET, SCHEME=$scheme: results in $res"
 status=0
@@ -304,6 +315,8 @@ else
 fi
 [ ! -f "$build_dir/test.log" ] || cp "$build_dir/test.log" "$res/console.log"
 [ ! -f "$build_dir/.config" ] || cp "$build_dir/.config" "$res/config"
+# kunit.py boots only what it built: a console means the build succeeded.
+[ ! -s "$build_dir/test.log" ] || touch "$build_dir/.lazymm-booted"
 
 # The checks this run counts: every KUnit case, plus the console checks.
 summary=$("$LAZYMM_TOP/scripts/kunit-summary.py" "$res/kunit.json" 2>/dev/null) || true

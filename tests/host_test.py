@@ -905,6 +905,9 @@ if args[0] == 'config':
         sys.exit(1)
     sys.exit(0)
 build = args[args.index('--build_dir') + 1]
+if mode == 'nobuild':  # kunit.py stops at a failed build: no console
+    print('ERROR: the build failed')
+    sys.exit(1)
 if mode == 'slow':  # a build: objects appear over 2.5 s, then the kernel starts
     import time
     for i in range(3):
@@ -1073,23 +1076,34 @@ class KunitRunTest(Fixture):
         self.assertNotIn(' run ', self.read(self.tmp, 'kunit.log'))
 
     def test_built_boots_without_building(self):
-        # Nothing finished in the build dir yet: said, nothing run.
-        r = self.kunit('pass', '--built')
-        self.assertFailsWith(r, '--built:', 'has no finished kernel', 'drop --built')
         build = os.path.join(self.tmp, 'cache', 'build', 'x86_64-refcount')
-        write(os.path.join(build, '.config'), '# built\n')
-        write(os.path.join(build, 'vmlinux'), 'ELF')
+        os.makedirs(build)
         os.symlink(self.kdir, os.path.join(build, 'source'))
-        # A build killed outright is not a finished one.
-        write(os.path.join(build, '.lazymm-building'), '')
-        self.assertFailsWith(self.kunit('pass', '--built'), 'has no finished kernel')
-        os.unlink(os.path.join(build, '.lazymm-building'))
+
+        def last_call():
+            return self.read(self.tmp, 'kunit.log').splitlines()[-1].split()[0]
+        # Nothing booted there yet: said, and built as usual.
+        r = self.kunit('pass', '--built')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('--built: ' + build + ' holds no kernel', r.stderr)
+        self.assertEqual(last_call(), 'run')
+        # That run booted its kernel: the next boots it as it is.
         r = self.kunit('pass', '--built')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.counts(), ['4', '0', '1'])
-        last = self.read(self.tmp, 'kunit.log').splitlines()[-1]
-        self.assertTrue(last.startswith('exec --build_dir '), last)
+        self.assertEqual(last_call(), 'exec')
         self.assertNotIn('building x86_64', r.stderr)
+        # A .config newer than that boot, or a build that failed since:
+        # built again.
+        time.sleep(0.05)
+        write(os.path.join(build, '.config'), '# changed\n')
+        self.kunit('pass', '--built')
+        self.assertEqual(last_call(), 'run')
+        r = self.kunit('nobuild')
+        self.assertEqual(r.returncode, 1, r.stderr)
+        r = self.kunit('pass', '--built')
+        self.assertIn('holds no kernel', r.stderr)
+        self.assertEqual(last_call(), 'run')
 
     def test_ccache_cc_rebuilds_what_incbin_reads(self):
         # As x86's piggy.S: the same source and headers, a new vmlinux.
