@@ -12,7 +12,9 @@
 #   --refresh     build it again (Debian's security updates since the last)
 #   --no-deps     do not check for (or install) mmdebstrap
 # Prints the directory.  KEY hashes the package list with the apt sources,
-# so a changed list builds a new tree.
+# so a changed list builds a new tree.  LAZYMM_APT_SOURCES=FILE: unpack
+# from these sources (deb822 stanzas in a .sources file, or one-line
+# "deb ..." lines), not the host's.
 #
 # Why mmdebstrap's "extract" variant: apt resolves the dependencies for
 # the guest's architecture and mmdebstrap only unpacks the packages; no
@@ -26,7 +28,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,15p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,18p' "$0"
 }
 
 ROOTFS_FORMAT=2
@@ -36,10 +38,14 @@ ROOTFS_FORMAT=2
 EXCLUDES=(./dev ./usr/share/doc ./usr/share/man ./usr/share/info
 	./usr/share/locale ./usr/share/lintian ./var/cache/apt ./var/lib/apt/lists)
 
-# apt_sources: the host's Debian sources, as mmdebstrap takes them (a file),
-# or Debian 12's own when the host has none.
+# apt_sources: LAZYMM_APT_SOURCES, or the host's Debian sources, as
+# mmdebstrap takes them (a file), or Debian 12's own when the host has none.
 apt_sources() {
 	local f
+	if [ -n "${LAZYMM_APT_SOURCES:-}" ]; then
+		echo "$LAZYMM_APT_SOURCES"
+		return
+	fi
 	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
 		if [ -s "$f" ] && grep -q '^[^#]*deb' "$f"; then
 			echo "$f"
@@ -163,6 +169,12 @@ main() {
 	done
 	load_arch "$arch"
 	[ -f "$packages" ] || die "--packages $packages: no such file; give a package list, one a line"
+	if [ -n "${LAZYMM_APT_SOURCES:-}" ]; then
+		[ -f "$LAZYMM_APT_SOURCES" ] && grep -qE '^[[:space:]]*(deb[[:space:]]|Types:)' "$LAZYMM_APT_SOURCES" ||
+			die "LAZYMM_APT_SOURCES=$LAZYMM_APT_SOURCES is not an apt sources file (deb822 stanzas in a .sources file, or 'deb ...' lines); fix it, or unset it for the host's sources"
+		# mmdebstrap and without_security tell a file by its absolute path.
+		LAZYMM_APT_SOURCES=$(cd "$(dirname "$LAZYMM_APT_SOURCES")" && pwd)/$(basename "$LAZYMM_APT_SOURCES")
+	fi
 	[ $deps = 0 ] || "$LAZYMM_TOP/scripts/deps.sh" --peer >&2
 	command -v mmdebstrap >/dev/null ||
 		die "mmdebstrap is missing; install it with: scripts/deps.sh --peer"

@@ -152,6 +152,42 @@ class RootfsTest(host_test.Fixture):
         self.assertFailsWith(r, 'mmdebstrap could not unpack', 'arm64')
         self.assertNotIn('without the -security', r.stderr)
 
+    def test_fallback_keeps_every_other_suite_of_the_sources(self):
+        deb822 = ('Types: deb\nURIs: http://deb.debian.org/debian\n'
+                  'Suites: bookworm bookworm-updates\nComponents: main\n\n'
+                  'Types: deb\nURIs: http://deb.debian.org/debian-security\n'
+                  'Suites: bookworm-security\nComponents: main\n')
+        oneline = ('deb http://deb.debian.org/debian bookworm main\n'
+                   '# deb http://deb.debian.org/debian bookworm-backports main\n'
+                   'deb http://deb.debian.org/debian-security bookworm-security main\n')
+        for name, text, arch in (('debian.sources', deb822, 'powerpc'),
+                                 ('sources.list', oneline, 'arm64')):
+            path = os.path.join(self.tmp, name)
+            write(path, text)
+            if os.path.exists(self.log + '.sources'):
+                os.unlink(self.log + '.sources')
+            r = self.rootfs('--arch', arch, env={'FAKE_MMDEBSTRAP_SECURITY_BROKEN': '1',
+                                                 'LAZYMM_APT_SOURCES': path})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn('unpacking again without the -security suites', r.stderr)
+            self.assertIn(path, self.calls()[-2])
+            with open(self.log + '.sources') as f:
+                used = f.read()
+            self.assertNotIn('-security', used)
+            self.assertIn('http://deb.debian.org/debian', used)
+            if name.endswith('.sources'):
+                # The first stanza keeps its other suite; the second,
+                # left with none, is gone.
+                self.assertIn('Suites: bookworm bookworm-updates', used)
+                self.assertEqual(used.count('Types: deb'), 1, used)
+            else:
+                self.assertIn('deb http://deb.debian.org/debian bookworm main', used)
+        # Not a sources file: said, nothing unpacked.
+        write(os.path.join(self.tmp, 'junk'), 'hello\n')
+        r = self.rootfs('--arch', 'x86_64',
+                        env={'LAZYMM_APT_SOURCES': os.path.join(self.tmp, 'junk')})
+        self.assertFailsWith(r, 'LAZYMM_APT_SOURCES=', 'not an apt sources file')
+
     def test_bad_input(self):
         self.assertFailsWith(self.rootfs('--arch', 'sparc'), 'unknown ARCH=sparc')
         self.assertFailsWith(self.rootfs('--arch', ''), 'empty')
