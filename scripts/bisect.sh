@@ -181,7 +181,10 @@ test_at() {
 # ends (git bisect run's own output goes to run.log), with the steps git
 # bisect expects are left; relay_steps_end prints the rest and stops.
 # The count relayed so far is in a file: the relay runs in the background.
+# It is asked to stop (a file), never killed: killed between counting a
+# step and printing it, it lost that step's line (seen under load).
 echo 0 >"$res/.relayed"
+rm -f "$res/.relay-stop"
 relay_new_steps() {
 	local n left relayed
 	relayed=$(cat "$res/.relayed")
@@ -194,14 +197,15 @@ relay_new_steps() {
 	done
 }
 relay_steps() {
-	while nap 1; do
+	while [ ! -e "$res/.relay-stop" ] && nap 1; do
 		relay_new_steps
 	done
 }
 relay_steps_end() {
-	kill "$relay_pid" 2>/dev/null || true
+	touch "$res/.relay-stop"
 	wait "$relay_pid" 2>/dev/null || true
 	relay_new_steps
+	rm -f "$res/.relay-stop"
 }
 
 rc=0
