@@ -1293,17 +1293,22 @@ exit 0
 class TestScriptTest(Fixture):
     """make test: [i/N] as it goes, a table at the end, saved with a record."""
 
-    def test_progress_and_end_table(self):
+    def fake_parts(self, config_check):
+        """Fake host tests, kunit.sh and torture.sh; config-check.sh is
+        the shell script CONFIG_CHECK."""
         TargetDepsTest.fake_host_tests(self)
         for name in ('kunit', 'torture'):
             path = os.path.join(self.top, 'scripts', name + '.sh')
             write(path, FAKE_RUN % (name + '.sh', name))
             os.chmod(path, 0o755)
-        # Debian's configs: one arch changed, as config-check.sh reports it.
         path = os.path.join(self.top, 'scripts', 'config-check.sh')
-        write(path, '#!/bin/sh\necho "config arm64 (Debian ...): FAIL: changed: X"\n'
-              'echo "config-check: 2 passed, 1 failed"\nexit 1\n')
+        write(path, '#!/bin/sh\n' + config_check)
         os.chmod(path, 0o755)
+
+    def test_progress_and_end_table(self):
+        # Debian's configs: one arch changed, as config-check.sh reports it.
+        self.fake_parts('echo "config arm64 (Debian ...): FAIL: changed: X"\n'
+                        'echo "config-check: 2 passed, 1 failed"\nexit 1\n')
         write(os.path.join(self.top, 'kunit', 'matrix'),
               '# two lines\nx86_64 - refcount\narm64 - shootdown\n')
         shims = DepsTest.shim_env(self, 1000)
@@ -1334,14 +1339,7 @@ class TestScriptTest(Fixture):
                 self.assertEqual('--built' in args.split(), built, (line, boot, args))
 
     def test_second_mmu_boots_what_the_first_built(self):
-        TargetDepsTest.fake_host_tests(self)
-        for name in ('kunit', 'torture'):
-            path = os.path.join(self.top, 'scripts', name + '.sh')
-            write(path, FAKE_RUN % (name + '.sh', name))
-            os.chmod(path, 0o755)
-        path = os.path.join(self.top, 'scripts', 'config-check.sh')
-        write(path, '#!/bin/sh\necho "config-check: 3 passed, 0 failed"\n')
-        os.chmod(path, 0o755)
+        self.fake_parts('echo "config-check: 3 passed, 0 failed"\n')
         write(os.path.join(self.top, 'kunit', 'matrix'),
               'powerpc radix refcount\npowerpc hash refcount\n'
               'powerpc hash shootdown\n')
