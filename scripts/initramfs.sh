@@ -69,14 +69,15 @@ fetch_busybox() {
 # its files' sizes and times, and the newest archive of an arch is the
 # only one kept.
 # The name takes each file's inode and change time too: a copy that keeps
-# size and mtime (cp -p, rsync -a) still changes it.  The caller holds
+# size and mtime (cp -p, rsync -a) still changes it.  Times to the
+# nanosecond: a rewrite in the same second as the last pack must count.  The caller holds
 # the cache dir's lock until it has read the archive.
 pack_userspace() {
 	local list=$1 key dir=$LAZYMM_CACHE/initramfs f
 	key=$({
 		cat "$list"
-		stat -c '%n %s %Y %i %Z' "$cpio"
-		awk '$1 == "file" { print $3 }' "$list" | xargs -r -d '\n' stat -c '%n %s %Y %i %Z'
+		stat -c '%n %s %.9Y %i %.9Z' "$cpio"
+		awk '$1 == "file" { print $3 }' "$list" | xargs -r -d '\n' stat -c '%n %s %.9Y %i %.9Z'
 	} | sha256sum | cut -c1-16)
 	f=$dir/userspace-$DEB_ARCH-$key.cpio.gz
 	if [ ! -f "$f" ]; then
