@@ -16,10 +16,11 @@
 #   --build-only     configure and build the kernel, run nothing (for
 #                    scripts/torture.sh, which boots it itself); the
 #                    kunit.py options after -- go to kunit.py build
-#   --built          the build dir holds this configuration's kernel, just
-#                    built and booted (make test: powerpc's second MMU):
-#                    boot it without kbuild's pass over the tree (kunit.py
-#                    exec); if it does not, build as usual
+#   --built          boot the build dir's kernel without kbuild's pass over
+#                    the tree (kunit.py exec) if a KUnit run booted it and
+#                    nothing it was built from changed since (no file of
+#                    KDIR, the .config, the compiler command); otherwise
+#                    say why and build as usual (make test passes it)
 #   --kconfig-override FILE  options that replace what the kunitconfig and
 #                    the scheme say of the same symbols (scripts/bench.sh
 #                    turns debug options off with kconfig/bench.config)
@@ -106,12 +107,34 @@ build_dir=${build_dir:-$LAZYMM_CACHE/build/$arch-$scheme}
 mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd)
 
-# booted_build DIR: DIR holds the kernel of its .config that the last
-# build there made and a KUnit run then booted (build_start removes the
-# stamp, so a failed or killed build leaves none), from KDIR.
-booted_build() {
-	[ -f "$1/.lazymm-booted" ] && [ ! "$1/.config" -nt "$1/.lazymm-booted" ] &&
-		[ "$(readlink -f "$1/source" 2>/dev/null)" = "$(cd "$kdir" && pwd -P)" ]
+# build_command: what the build's output depends on besides KDIR and the
+# .config; kept in the booted stamp.
+build_command() {
+	printf 'CC=%s CROSS_COMPILE=%s\n' "$cc" "${CROSS_COMPILE:-}"
+}
+
+# why_not_booted DIR: print why DIR may not hold the kernel KDIR, its
+# .config and the compiler command build now; nothing if it does: the last
+# build there ended and a KUnit run booted it (build_start removes the
+# stamp, so a failed or killed build leaves none), and since that build
+# started no file or directory of KDIR changed (ctime: a copy that keeps
+# an old mtime counts too).  This is the question make would answer with
+# a 20-30 s pass over the tree; find answers it in about half a second.
+why_not_booted() {
+	local dir=$1 newer
+	if [ ! -f "$dir/.lazymm-booted" ] || [ ! -f "$dir/.lazymm-build-start" ]; then
+		echo "no KUnit run booted a kernel built there"
+	elif [ "$(readlink -f "$dir/source" 2>/dev/null)" != "$(cd "$kdir" && pwd -P)" ]; then
+		echo "its kernel was built from another tree"
+	elif [ "$dir/.config" -nt "$dir/.lazymm-booted" ]; then
+		echo "its .config changed since"
+	elif [ "$(cat "$dir/.lazymm-booted")" != "$(build_command)" ]; then
+		echo "it was built with another compiler command"
+	else
+		newer=$(find "$kdir" -path "$kdir/.git" -prune -o \
+			-cnewer "$dir/.lazymm-build-start" -print -quit 2>/dev/null)
+		[ -z "$newer" ] || echo "${newer#"$kdir/"} changed since its build started"
+	fi
 }
 setup_ccache
 
@@ -207,10 +230,11 @@ fi
 # After the configuration step: a .config it changed is not the one booted.
 kunit_cmd=run
 if [ $built = 1 ]; then
-	if booted_build "$build_dir"; then
+	why=$(why_not_booted "$build_dir")
+	if [ -z "$why" ]; then
 		kunit_cmd=exec
 	else
-		note "--built: $build_dir holds no kernel a KUnit run of this configuration booted; building"
+		note "--built: building in $build_dir: $why"
 		built=0
 	fi
 fi
@@ -316,7 +340,7 @@ fi
 [ ! -f "$build_dir/test.log" ] || cp "$build_dir/test.log" "$res/console.log"
 [ ! -f "$build_dir/.config" ] || cp "$build_dir/.config" "$res/config"
 # kunit.py boots only what it built: a console means the build succeeded.
-[ ! -s "$build_dir/test.log" ] || touch "$build_dir/.lazymm-booted"
+[ ! -s "$build_dir/test.log" ] || build_command >"$build_dir/.lazymm-booted"
 
 # The checks this run counts: every KUnit case, plus the console checks.
 summary=$("$LAZYMM_TOP/scripts/kunit-summary.py" "$res/kunit.json" 2>/dev/null) || true
