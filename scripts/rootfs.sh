@@ -9,7 +9,9 @@
 #                 ppc64el)
 #   --packages FILE  another package list (default qemu/peer/packages;
 #                 scripts/selftests.sh builds against qemu/peer/sysroot)
-#   --refresh     build it again (Debian's security updates since the last)
+#   --refresh     build it again (Debian's security updates since the last);
+#                 a tree unpacked without the -security suites (a broken
+#                 mirror index) is built again by itself after a day
 #   --no-deps     do not check for (or install) mmdebstrap
 # Prints the directory.  KEY hashes the package list with the apt sources,
 # so a changed list builds a new tree.  LAZYMM_APT_SOURCES=FILE: unpack
@@ -28,7 +30,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,18p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,20p' "$0"
 }
 
 ROOTFS_FORMAT=2
@@ -153,6 +155,26 @@ build_tree() {
 	trap - EXIT
 }
 
+# A tree unpacked without the -security suites is tried again after this
+# long: a mirror's broken index is fixed by its next sync.
+RETRY_HOURS=24
+
+# retry_tree DEB_ARCH DIR: unpack DIR, a tree without the security updates,
+# again.  If that fails, DIR stays as it was (build_tree replaces it only
+# once complete), with its mark renewed: tried again a day later, not at
+# every boot.  In the background and waited for, so that build_tree's errors
+# still stop it (errexit does not hold in a subshell under || or if).
+retry_tree() {
+	local rc=0
+	note "the $1 userspace in $2 was unpacked without Debian's security updates over ${RETRY_HOURS} h ago; unpacking it again"
+	build_tree "$1" "$2" </dev/null &
+	wait $! || rc=$?
+	if [ $rc != 0 ]; then
+		touch "$2/.lazymm-no-security"
+		note "could not unpack it again (above); using the one unpacked without them"
+	fi
+}
+
 main() {
 	local arch= refresh=0 deps=1 key dir
 	packages=$LAZYMM_TOP/qemu/peer/packages
@@ -193,9 +215,11 @@ main() {
 	flock 9
 	if [ $refresh = 1 ] || [ ! -d "$dir" ]; then
 		build_tree "$DEB_ARCH" "$dir"
+	elif [ -n "$(find "$dir/.lazymm-no-security" -mmin +$((RETRY_HOURS * 60)) 2>/dev/null)" ]; then
+		retry_tree "$DEB_ARCH" "$dir"
 	fi
 	[ ! -f "$dir/.lazymm-no-security" ] ||
-		note "the $DEB_ARCH userspace in $dir was unpacked without Debian's security updates (the mirror's index was broken); scripts/rootfs.sh --arch $arch$([ "$packages" = "$LAZYMM_TOP/qemu/peer/packages" ] || printf ' --packages %q' "$packages") --refresh tries again"
+		note "the $DEB_ARCH userspace in $dir was unpacked without Debian's security updates (the mirror's index was broken); scripts/rootfs.sh --arch $arch$([ "$packages" = "$LAZYMM_TOP/qemu/peer/packages" ] || printf ' --packages %q' "$packages") --refresh tries again (by itself after ${RETRY_HOURS} h)"
 	echo "$dir"
 }
 

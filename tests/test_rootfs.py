@@ -3,6 +3,7 @@
 with a fake mmdebstrap on the PATH: nothing is downloaded."""
 import os
 import shutil
+import time
 
 import host_test
 from host_test import write
@@ -147,6 +148,27 @@ class RootfsTest(host_test.Fixture):
         r = self.rootfs('--arch', 'powerpc', '--packages', sysroot, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f'--packages {sysroot} --refresh', r.stderr)
+        # A day on, tried again by itself; a failure then keeps the tree
+        # and waits another day; a success drops the mark.
+        mark = os.path.join(path, '.lazymm-no-security')
+        day_ago = time.time() - 25 * 3600
+        os.utime(mark, (day_ago, day_ago))
+        r = self.rootfs('--arch', 'powerpc', env={'FAKE_MMDEBSTRAP_FAIL': '1'})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('unpacking it again', r.stderr)
+        self.assertIn('using the one unpacked without them', r.stderr)
+        self.assertEqual(r.stdout.strip(), path)
+        self.assertTrue(os.path.isfile(os.path.join(path, 'usr/bin/stress-ng')))
+        self.assertGreater(os.stat(mark).st_mtime, day_ago + 3600)
+        calls = len(self.calls())
+        self.rootfs('--arch', 'powerpc')
+        self.assertEqual(len(self.calls()), calls)
+        os.utime(mark, (day_ago, day_ago))
+        r = self.rootfs('--arch', 'powerpc')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.calls()), calls + 1)
+        self.assertFalse(os.path.exists(mark))
+        self.assertNotIn('without Debian\'s security updates (the mirror', r.stderr)
         # Any other failure is still one.
         r = self.rootfs('--arch', 'arm64', env={'FAKE_MMDEBSTRAP_FAIL': '1'})
         self.assertFailsWith(r, 'mmdebstrap could not unpack', 'arm64')
