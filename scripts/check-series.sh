@@ -440,11 +440,14 @@ if [ -n "$only" ]; then
 	columns=("${keep[@]}")
 fi
 
-# prefix_key I: what a build of prefix I depends on.
+# prefix_key I: what a build of prefix I depends on: its patches and the
+# base's content.  The base's tree, not its commit: each machine imports
+# the tarball anew, and the commit's date (so its hash) is the import's.
+base_tree=$(git -C "$repo" rev-parse "$base^{tree}")
 prefix_key() {
 	{
 		sed -n "2,$(($1 + 1))p" "$work/series.map" | awk '{ print $2 }'
-		echo "$base"
+		echo "$base_tree"
 	} | sha256sum | cut -c1-16
 }
 
