@@ -108,9 +108,13 @@ mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd)
 
 # build_command: what the build's output depends on besides KDIR and the
-# .config; kept in the booted stamp.
+# .config, kept in the booted stamp: the make options and the compiler's
+# version (an upgraded gcc changes no file kunit.py's configuration step
+# looks at; kbuild would see it).
 build_command() {
-	printf 'CC=%s CROSS_COMPILE=%s\n' "$cc" "${CROSS_COMPILE:-}"
+	local version
+	version=$("${CROSS_COMPILE:-}gcc" --version 2>/dev/null) || version="no ${CROSS_COMPILE:-}gcc"
+	printf 'CC=%s CROSS_COMPILE=%s\n%s\n' "$cc" "${CROSS_COMPILE:-}" "${version%%$'\n'*}"
 }
 
 # why_not_booted DIR: print why DIR may not hold the kernel KDIR, its

@@ -958,10 +958,11 @@ class KunitRunTest(Fixture):
         self.run_dir = os.path.join(self.tmp, 'run')
         self.log = os.path.join(self.tmp, 'kunit.log')
 
-    def kunit(self, mode, *args):
+    def kunit(self, mode, *args, env=None):
         return self.script('kunit.sh', '--no-deps', '--kdir', self.kdir,
                            '--run-dir', self.run_dir, *args,
-                           env={'FAKE_KUNIT': mode, 'FAKE_KUNIT_LOG': self.log})
+                           env={'FAKE_KUNIT': mode, 'FAKE_KUNIT_LOG': self.log,
+                                **(env or {})})
 
     def counts(self):
         return self.read(self.run_dir, 'counts').split()
@@ -1112,6 +1113,21 @@ class KunitRunTest(Fixture):
         r = self.kunit('pass', '--built')
         self.assertIn('mm/lazy_edit.c changed since', r.stderr)
         self.assertEqual(last_call(), 'run')
+        r = self.kunit('pass', '--built')
+        self.assertEqual(last_call(), 'exec')
+        # The compiler upgraded (the configuration step does not look):
+        # built again.
+        shim = os.path.join(self.tmp, 'gcc-shim')
+        write(os.path.join(shim, 'gcc'),
+              '#!/bin/sh\n[ "$1" != --version ] || { echo "gcc (Debian 99.1.0-1) 99.1.0"; exit 0; }\n'
+              'exec /usr/bin/gcc "$@"\n')
+        os.chmod(os.path.join(shim, 'gcc'), 0o755)
+        newer_gcc = {'PATH': shim + os.pathsep + os.environ['PATH']}
+        r = self.kunit('pass', '--built', env=newer_gcc)
+        self.assertIn('built with another compiler command', r.stderr)
+        self.assertEqual(last_call(), 'run')
+        self.kunit('pass', '--built', env=newer_gcc)
+        self.assertEqual(last_call(), 'exec')
         # A .config newer than that boot, or a build that failed since:
         # built again.
         time.sleep(0.05)
