@@ -81,7 +81,8 @@ help:
 	@echo '           git bisect run over the series; names the first bad patch'
 	@echo '  check-series [ARCH=..] [BUDGET=min] [FROM=patch] [TO=patch]: every prefix builds (x86_64,'
 	@echo '           arm64, powerpc; sparc64, arm), no new warning, checkpatch'
-	@echo '           --strict, W=1, sparse; a patch x check table; resumable'
+	@echo '           --strict, W=1, sparse; a patch x check table; resumable;'
+	@echo '           PRUNE=1 drops proofs/check-series lines for old patch content'
 	@echo '  cover-letter  update the shortlog/diffstat of 0000-cover-letter.patch'
 	@echo '  bench    [ARCH=.. CPUS=4 REPEATS=5 BENCH_SECONDS=10 WHAT=tlb,mmu[,peer]]: boot'
 	@echo '           refcount vs shootdown kernels (and lazy_mmu batching on vs off),'
@@ -130,7 +131,8 @@ peer:
 
 check-series:
 	@$(SCRIPT)/check-series.sh $(if $(filter command line,$(origin ARCH)),--arch $(ARCH)) \
-		$(if $(BUDGET),--budget $(BUDGET)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+		$(if $(BUDGET),--budget $(BUDGET)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) \
+		$(if $(call yes,$(PRUNE)),--prune)
 
 # lava, lava-check: the whole matrix unless ARCH=, MMU=, SCHEME= are given.
 LAVA_OPTS = $(foreach v,ARCH MMU SCHEME TEST DURATION,$(if $(filter command \

@@ -11,6 +11,8 @@
 #   --only COLS    only these columns (comma-separated, e.g. checkpatch,W=1)
 #   --from P, --to P  only these patches (a file name or number, as for bisect)
 #   --no-deps      do not check for (or install) Debian packages
+#   --prune        check nothing: drop the lines of proofs/check-series that
+#                  name a patch or prefix the series no longer has
 # Per patch: checkpatch --strict; an incremental build of the kunit config
 # on each main arch, per scheme where the prefix offers it; W=1 and sparse
 # (C=2) on the .c files the patch touches; sparc64 and arm objects where the
@@ -27,14 +29,14 @@ set -euo pipefail
 . "$(dirname "$0")/series-tree.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,24p' "$0"
+	sed -n 's/^# \{0,1\}//; 3,26p' "$0"
 }
 
 MAIN_ARCHS="x86_64 arm64 powerpc"
 # LAZYMM_KBUILD_MAKE: the make that builds kernels (a fake, in the tests).
 # Not LAZYMM_MAKE: the Makefile sets that to 1 (see lib.sh named()).
 MAKE=${LAZYMM_KBUILD_MAKE:-make}
-archs=() extra=1 budget= deps=1 only= from= to=
+archs=() extra=1 budget= deps=1 only= from= to= prune=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--from) from=${2:?--from needs a patch}; shift ;;
 	--to) to=${2:?--to needs a patch}; shift ;;
 	--no-deps) deps=0 ;;
+	--prune) prune=1 ;;
 	*) die "unknown option $1; see $0 --help" ;;
 	esac
 	shift
@@ -542,6 +545,30 @@ record() {
 	} | LC_ALL=C sort >"$LEDGER.new"
 	mv "$LEDGER.new" "$LEDGER"
 }
+
+# prune_ledger: keep the ledger's lines whose content hash (a patch's, for
+# checkpatch; a prefix's, for the rest) is one of today's series, whatever
+# arch, column or config proved them; drop the rest, which no input can
+# match again (a patch since edited changes its hash and every later
+# prefix's).
+prune_ledger() {
+	local i live= before after
+	for i in $(seq 1 "$n"); do
+		cell_name checkpatch "$i"
+		live+=" ${hashes[patch$i]} ${hashes[prefix$i]}"
+	done
+	before=$(grep -c . "$LEDGER" || true)
+	awk -v live="$live" '
+		BEGIN { n = split(live, l, " "); for (i = 1; i <= n; i++) keep[l[i]] = 1 }
+		NF { split($1, f, "-"); if (f[2] in keep) print }' "$LEDGER" >"$LEDGER.new"
+	mv "$LEDGER.new" "$LEDGER"
+	after=$(grep -c . "$LEDGER" || true)
+	note "pruned $LEDGER: $((before - after)) lines named content the series no longer has; $after kept"
+}
+if [ $prune = 1 ]; then
+	prune_ledger
+	exit 0
+fi
 
 touch "$state/durations"
 config_hash=$(for a in "${archs[@]}"; do config_input "$a-refcount"; config_input "$a-shootdown"; done |

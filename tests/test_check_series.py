@@ -281,6 +281,45 @@ class CheckSeriesTest(host_test.Fixture):
         with open(ledger) as f:
             self.assertTrue(set(lines) < set(f.read().splitlines()))
 
+    def test_prune_drops_only_old_content(self):
+        """--prune drops the proofs of a patch since changed (and of every
+        prefix holding it), keeps every line naming today's content, from
+        whatever arch or config, and checks nothing."""
+        self.check()
+        ledger = os.path.join(self.top, 'proofs', 'check-series')
+        with open(ledger) as f:
+            old = f.read().splitlines()
+        self.remake_series({2: ('kernel/fork.c', 'int fork_line_3;',
+                                'int fork_line_3;', 'Why: reworded.')})
+        self.check()
+        with open(ledger) as f:
+            both = f.read().splitlines()
+        # A proof of today's prefix 3 from another config (another arch's
+        # run): it names live content, so it stays.
+        other = next(l for l in set(both) - set(old)
+                     if l.startswith('x86_64-')).split()[0]
+        live_prefix = other.split('-')[1]
+        foreign = f'arm64-{live_prefix}-0123456789ab ok'
+        with open(ledger, 'a') as f:
+            f.write(foreign + '\n')
+        r = self.check('--prune')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.makes(), [])
+        self.assertIn('pruned ', r.stderr)
+        with open(ledger) as f:
+            pruned = f.read().splitlines()
+        self.assertIn(foreign, pruned)
+        # What only the old patch 3 had proved is gone; the rest stays.
+        gone = set(old) - set(pruned)
+        self.assertTrue(gone)
+        self.assertTrue(set(pruned) - {foreign} < set(both))
+        self.assertEqual(set(both) - set(pruned), gone)
+        # Nothing the series needs was pruned: a run still has 0 to run.
+        sh(['rm', '-rf', os.path.join(self.tmp, 'cache', 'series', 'check')])
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(' 0 to run', r.stderr)
+
     def test_a_killed_build_is_built_again(self):
         """A build killed outright (a session's end) left an object's .cmd
         file cut short: the next build removes what the killed one wrote
