@@ -353,7 +353,15 @@ passed=${passed:-0} failed=${failed:-0} skipped=${skipped:-0}
 # The cases that did not pass, by name.
 tail -n +2 <<<"$summary" | sed '/^$/d; s/^/  /' >&2
 if [ $((passed + failed + skipped)) = 0 ]; then
-	note "no KUnit case ran; see $res/kunit.out and $res/console.log"
+	# Say why when it is plain: kunit.py refused its options, or the
+	# kernel ran and no suite matched the filter glob.
+	why=
+	if grep -q 'kunit.py: error:' "$res/kunit.out" 2>/dev/null; then
+		why=": $(grep -m1 -o 'kunit.py: error:.*' "$res/kunit.out")"
+	elif grep -qx '1\.\.0' "$res/console.log" 2>/dev/null; then
+		why=": the filter glob matched no suite (SUITE.CASE, case names as in KUNIT_CASE())"
+	fi
+	note "no KUnit case ran$why; see $res/kunit.out and $res/console.log"
 	failed=$((failed + 1))
 fi
 # Each line of kunit/qemu/TARGET.expect is one check on the console: the

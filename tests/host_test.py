@@ -904,7 +904,18 @@ if args[0] == 'config':
         print('Missing: CONFIG_MMU_LAZY_TLB_SHOOTDOWN=y')
         sys.exit(1)
     sys.exit(0)
+if mode == 'badopt':  # argparse refusing an option, before anything
+    print('usage: kunit.py [-h] {run,config,build,exec,parse} ...')
+    print('kunit.py: error: unrecognized arguments: --filter_glob')
+    sys.exit(2)
 build = args[args.index('--build_dir') + 1]
+if mode == 'nomatch':  # a kernel booted; the filter glob matched no suite
+    with open(os.path.join(build, 'test.log'), 'w') as f:
+        f.write('smp: Brought up 1 node, 4 CPUs\nKTAP version 1\n1..0\n')
+    out = [a[len('--json='):] for a in args if a.startswith('--json=')][0]
+    with open(out, 'w') as f:
+        json.dump({'name': 'KUnit Test Group', 'test_cases': [], 'sub_groups': []}, f)
+    sys.exit(1)
 if mode == 'nobuild':  # kunit.py stops at a failed build: no console
     print('ERROR: the build failed')
     sys.exit(1)
@@ -982,6 +993,17 @@ class KunitRunTest(Fixture):
         self.assertIn('x86_64.py', cmd)
         self.assertIn('scheme-refcount.config', cmd)
         self.assertIn('--json=', cmd)
+
+    def test_no_case_ran_says_why(self):
+        """No case ran: the one line names kunit.py's own error, or the
+        filter glob that matched nothing, not only where the logs are."""
+        r = self.kunit('badopt', '--', '--filter_glob', 'x')
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('no KUnit case ran: kunit.py: error: unrecognized arguments: '
+                      '--filter_glob', r.stderr)
+        r = self.kunit('nomatch', '--', 'lazy_tlb.user_mm_exit')
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('no KUnit case ran: the filter glob matched no suite', r.stderr)
 
     def fake_ccache(self):
         """A ccache on the PATH that logs its own calls (kunit.py is fake)."""
